@@ -1,0 +1,206 @@
+import { isForbiddenKey } from '@trackpoint/schema'
+import { createDelivery } from './delivery'
+import type { QueuedEvent } from './eventQueue'
+import { createEventQueue } from './eventQueue'
+import { createDebouncer, createRateLimiter, createScrubber, toJson } from './guards'
+import { createIdentity } from './identity'
+import { electLeader } from './leader'
+import { createReporter } from './reporter'
+import { isSampledIn } from './sampling'
+import { resolveOptions } from './options'
+import { createMemoryStore, createPersistentStore } from './storage'
+import { DEBUG_PATH, TRACK_PATH } from './transport'
+import type { TrackedEvent, Tracker, TrackerOptions } from './types'
+import { utf8Length } from './utf8Length'
+import { uuid } from './uuid'
+
+declare const __SDK_VERSION__: string
+/** The version of @trackpoint/core, sent as `sdk_version`. */
+export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_VERSION__ : 'dev'
+
+/** A tracker that does nothing, for Node and server-side rendering. */
+const inertTracker = (): Tracker => ({
+  track: () => undefined,
+  identify: () => undefined,
+  reset: () => undefined,
+  flush: async () => undefined,
+  shutdown: async () => undefined,
+  userId: '',
+  sessionId: '',
+})
+
+/**
+ * Creates a tracker. Throws only for programmer errors in `options` (a missing `endpoint`
+ * or `appId`); after that nothing it does throws into the app. Outside a browser (Node, SSR)
+ * it returns a tracker whose methods do nothing.
+ *
+ * @example
+ * ```ts
+ * const tracker = createTracker({ endpoint: 'https://collect.example.com', appId: 'onchain_app', sign })
+ * tracker.track('card_click', { card_id: 'c_42' })
+ * ```
+ */
+export function createTracker(options: TrackerOptions): Tracker {
+  if (!options?.endpoint || !options.appId) {
+    throw new Error(
+      '[trackpoint] createTracker needs `endpoint` (the collector base URL) and `appId`, e.g. ' +
+        "createTracker({ endpoint: 'https://collect.example.com', appId: 'onchain_app', secret })",
+    )
+  }
+  if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker()
+
+  const o = resolveOptions(options)
+  const { appId, debug, maxBatchBytes, rateLimitPerSecond, debounceMs, sampleRate } = o
+  const plugins = o.plugins ?? []
+  const reporter = createReporter(debug, o.onError)
+  const identity = createIdentity(appId, o.sessionTimeout, o.sessionMaxAge)
+  const scrub = createScrubber((key) => isForbiddenKey(key, o.forbiddenKeys))
+  const allow = createRateLimiter(rateLimitPerSecond)
+  const isRepeat = createDebouncer(debounceMs)
+
+  const store = o.persist
+    ? createPersistentStore(appId, (cause) => {
+        reporter.error({ kind: 'storage', message: 'IndexedDB failed; queueing in memory', cause })
+        // Other tabs cannot read this tab's memory: it must send its own events.
+        void delivery.lead()
+      })
+    : createMemoryStore()
+  const queue = createEventQueue(store, o, (count, kind) =>
+    reporter.error({ kind, count, message: `${count} event(s) ${kind}` }),
+  )
+  const delivery = createDelivery(
+    queue,
+    o,
+    o.endpoint.replace(/\/+$/, '') + (debug ? DEBUG_PATH : TRACK_PATH),
+    { sdk_version: SDK_VERSION, app_version: o.appVersion },
+    reporter,
+  )
+
+  let pending: TrackedEvent[] = []
+  let drainScheduled = false
+  let stopped = false
+  let sampled = isSampledIn(identity.userId, sampleRate)
+
+  /**
+   * The deferred half of `track()`: serialise, persist, then let delivery decide when to send.
+   * Runs once per macrotask however many events were tracked in it.
+   */
+  const drain = (): Promise<void> | undefined => {
+    drainScheduled = false
+    if (!pending.length) return
+    const events = pending
+    pending = []
+    identity.save()
+    if (o.sign) delivery.prepareExit()
+    const queued: QueuedEvent[] = []
+    for (const event of events) {
+      const json = toJson(event)
+      const bytes = json ? utf8Length(json) : 0
+      if (json && bytes <= maxBatchBytes - 512) {
+        queued.push({ id: event.event_id, t: event.timestamp, json, bytes })
+      } else {
+        reporter.error({
+          kind: 'invalid',
+          count: 1,
+          message: `${event.event_name}: too large or not serialisable`,
+        })
+      }
+    }
+    return queue
+      .write(queued, () => delivery.leader, delivery.inFlight)
+      .then(() => delivery.schedule())
+      .catch((cause: unknown) =>
+        reporter.error({ kind: 'internal', message: 'Queueing failed', cause }),
+      )
+  }
+
+  const onHide = () => {
+    drain()
+    delivery.exit()
+  }
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') onHide()
+  }
+  // `pagehide` and `visibilitychange`, never `unload`/`beforeunload`: those break the
+  // back/forward cache and do not fire on mobile when a tab is swiped away.
+  // https://developer.chrome.com/docs/web-platform/page-lifecycle-api
+  addEventListener('pagehide', onHide)
+  document.addEventListener('visibilitychange', onVisibility)
+
+  const releaseLeadership = electLeader(`trackpoint:${appId}`, () => {
+    if (!stopped) void delivery.lead()
+  })
+
+  const tracker: Tracker = {
+    track(name, properties) {
+      if (stopped) return
+      try {
+        if (typeof name !== 'string' || !name) {
+          reporter.error({ kind: 'invalid', message: 'track() needs an event name' })
+          return
+        }
+        const now = Date.now()
+        if (!allow(name, now)) {
+          reporter.error({ kind: 'dropped', count: 1, message: `${name}: over rateLimitPerSecond` })
+          return
+        }
+        if (!sampled) return
+        const props = scrub((properties ?? {}) as Record<string, unknown>)
+        if (debounceMs > 0 && isRepeat(name, props, now)) return
+        let event: TrackedEvent | null = {
+          event_id: uuid(),
+          event_name: name,
+          user_id: identity.userId,
+          timestamp: now,
+          platform: 'web',
+          page: location.pathname,
+          session_id: identity.sessionId(now),
+          properties: props,
+        }
+        for (const plugin of plugins) if (!(event = plugin(event))) return
+        pending.push(event)
+        if (!drainScheduled) {
+          drainScheduled = true
+          setTimeout(drain, 0)
+        }
+      } catch (cause) {
+        reporter.error({ kind: 'internal', message: 'track() failed', cause })
+      }
+    },
+    identify(userId) {
+      if (typeof userId !== 'string' || !userId) {
+        reporter.error({ kind: 'invalid', message: 'identify() needs a user id' })
+        return
+      }
+      identity.identify(userId)
+      sampled = isSampledIn(userId, sampleRate)
+    },
+    reset() {
+      identity.reset()
+      sampled = isSampledIn(identity.userId, sampleRate)
+    },
+    async flush() {
+      try {
+        await drain()
+        await delivery.flush()
+      } catch (cause) {
+        reporter.error({ kind: 'internal', message: 'flush() failed', cause })
+      }
+    },
+    async shutdown() {
+      await tracker.flush()
+      stopped = true
+      delivery.stop()
+      releaseLeadership()
+      removeEventListener('pagehide', onHide)
+      document.removeEventListener('visibilitychange', onVisibility)
+    },
+    get userId() {
+      return identity.userId
+    },
+    get sessionId() {
+      return identity.sessionId(Date.now())
+    },
+  }
+  return tracker
+}

@@ -1,0 +1,169 @@
+import type { ResolvedOptions } from './options'
+import type { KeyValueStore } from './storage'
+
+/** One serialised event as the queue keeps it. */
+export interface QueuedEvent {
+  /** event_id */
+  id: string
+  /** the event's timestamp, for `maxEventAge` */
+  t: number
+  /** the event as JSON, serialised once in the deferred drain */
+  json: string
+  /** UTF-8 length of `json` */
+  bytes: number
+}
+
+interface Segment {
+  key: string
+  events: QueuedEvent[]
+  /** false until the write to the store has resolved: such events may not be sent yet */
+  stored: boolean
+}
+
+/**
+ * Limits of {@link createEventQueue}: the queue's bounds, and `maxBatchEvents`, which is also
+ * the size of a stored segment so that batches line up with segments.
+ */
+export type QueueLimits = Pick<
+  ResolvedOptions,
+  'maxQueueEvents' | 'maxQueueBytes' | 'maxBatchEvents'
+>
+
+/**
+ * The persistent queue. Events are written to the store in segments (one key holds up to
+ * `maxBatchEvents` events) so a burst costs one write per segment, not one per event, and an
+ * acknowledged batch deletes whole keys. Keys start with the time so they sort oldest first.
+ *
+ * Every tab writes its own segments; only the sending tab keeps an index of all of them
+ * (`load`), picks batches (`take`), and removes what the collector confirmed (`remove`).
+ */
+export function createEventQueue(
+  store: KeyValueStore,
+  limits: QueueLimits,
+  onDrop: (count: number, reason: 'dropped' | 'expired') => void,
+) {
+  const tab = Math.random().toString(36).slice(2, 8)
+  let seq = 0
+  let segments: Segment[] = []
+
+  const count = () => segments.reduce((n, s) => n + s.events.length, 0)
+  const bytes = () => segments.reduce((n, s) => s.events.reduce((m, e) => m + e.bytes, n), 0)
+
+  /** Rewrites or deletes the segments that lost events. */
+  const rewrite = (changed: Set<Segment>): Promise<unknown> => {
+    segments = segments.filter((s) => s.events.length > 0)
+    return Promise.all(
+      [...changed].map((s) => (s.events.length ? store.set(s.key, s.events) : store.del(s.key))),
+    )
+  }
+
+  /** Removes events matching `drop` (visited oldest first) from the index and the store. */
+  const dropWhere = (drop: (e: QueuedEvent) => boolean): [number, Promise<unknown>] => {
+    const changed = new Set<Segment>()
+    let dropped = 0
+    for (const segment of segments) {
+      const kept = segment.events.filter((e) => !drop(e))
+      if (kept.length !== segment.events.length) {
+        dropped += segment.events.length - kept.length
+        segment.events = kept
+        changed.add(segment)
+      }
+    }
+    return [dropped, rewrite(changed)]
+  }
+
+  /** Keeps the queue within its limits by dropping the oldest events that are not in flight. */
+  const enforceLimits = (inFlight: Set<string>): void => {
+    let excessEvents = count() - limits.maxQueueEvents
+    let excessBytes = bytes() - limits.maxQueueBytes
+    if (excessEvents <= 0 && excessBytes <= 0) return
+    const [dropped] = dropWhere((e) => {
+      if ((excessEvents <= 0 && excessBytes <= 0) || inFlight.has(e.id)) return false
+      excessEvents--
+      excessBytes -= e.bytes
+      return true
+    })
+    if (dropped) onDrop(dropped, 'dropped')
+  }
+
+  return {
+    /** Events known to this tab's index. */
+    count,
+
+    /**
+     * Writes events to the store in segments. They are in the index while the write runs (so
+     * a page-exit beacon can carry them); afterwards they stay only if `keep()` — this tab
+     * sends — and are otherwise left in the store for the sending tab to load.
+     */
+    async write(events: QueuedEvent[], keep: () => boolean, inFlight: Set<string>): Promise<void> {
+      const writes: Promise<void>[] = []
+      for (let i = 0; i < events.length; i += limits.maxBatchEvents) {
+        const key = `${Date.now().toString(36).padStart(9, '0')}.${tab}.${(seq++).toString(36)}`
+        const segment: Segment = {
+          key,
+          events: events.slice(i, i + limits.maxBatchEvents),
+          stored: false,
+        }
+        segments.push(segment)
+        writes.push(store.set(key, segment.events).then(() => void (segment.stored = true)))
+      }
+      await Promise.all(writes)
+      if (keep()) enforceLimits(inFlight)
+      else segments = segments.filter((s) => !s.stored)
+    },
+
+    /** Reads segments other tabs (or earlier visits) wrote that the index does not have yet. */
+    async load(inFlight: Set<string>): Promise<void> {
+      const known = new Set(segments.map((s) => s.key))
+      const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
+      if (!fresh.length) return
+      const values = await store.getMany(fresh)
+      const current = new Set(segments.map((s) => s.key))
+      fresh.forEach((key, i) => {
+        const events = values[i]
+        if (Array.isArray(events) && !current.has(key)) {
+          segments.push({ key, events: events as QueuedEvent[], stored: true })
+        }
+      })
+      segments.sort((a, b) => (a.key < b.key ? -1 : 1))
+      enforceLimits(inFlight)
+    },
+
+    /**
+     * The oldest stored events not in flight, up to `maxEvents` and `maxBytes` in all.
+     * Events older than `maxAge` are dropped on the way.
+     */
+    take(
+      maxEvents: number,
+      maxBytes: number,
+      inFlight: Set<string>,
+      oldest: number,
+    ): QueuedEvent[] {
+      const [expired] = dropWhere((e) => e.t < oldest && !inFlight.has(e.id))
+      if (expired) onDrop(expired, 'expired')
+      const batch: QueuedEvent[] = []
+      let size = 0
+      for (const segment of segments) {
+        if (!segment.stored) continue
+        for (const e of segment.events) {
+          if (inFlight.has(e.id)) continue
+          if (batch.length >= maxEvents || (batch.length && size + e.bytes > maxBytes)) return batch
+          batch.push(e)
+          size += e.bytes
+        }
+      }
+      return batch
+    },
+
+    /** Events that have not been confirmed, oldest first (for the page-hide beacon). */
+    pending(inFlight: Set<string>): QueuedEvent[] {
+      return segments.flatMap((s) => s.events.filter((e) => !inFlight.has(e.id)))
+    },
+
+    /** Removes confirmed or rejected events from the index and the store. */
+    remove: (ids: Set<string>): Promise<unknown> => dropWhere((e) => ids.has(e.id))[1],
+  }
+}
+
+/** The queue type returned by {@link createEventQueue}. */
+export type EventQueue = ReturnType<typeof createEventQueue>

@@ -1,0 +1,108 @@
+/**
+ * The §八 / §十一 guards that run inside `track()`: forbidden-key scrubbing, a per-name rate
+ * limit and a debounce of identical events. Each is O(properties) with no allocation beyond
+ * the copied properties, because they sit on the host app's hot path.
+ */
+
+type Props = Record<string, unknown>
+
+const isPlainObject = (value: unknown): value is Props =>
+  typeof value === 'object' &&
+  value !== null &&
+  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)
+
+/**
+ * Copies `props`, leaving out keys for which `forbidden(key)` holds, at any depth of plain
+ * objects and arrays. The copy also protects queued events from later mutation of the
+ * caller's object. Verdicts are cached per key because apps reuse a handful of names.
+ */
+export function createScrubber(forbidden: (key: string) => boolean): (props: Props) => Props {
+  const verdicts = new Map<string, boolean>()
+  const isForbidden = (key: string): boolean => {
+    let verdict = verdicts.get(key)
+    if (verdict === undefined) {
+      verdict = forbidden(key)
+      if (verdicts.size < 1000) verdicts.set(key, verdict)
+    }
+    return verdict
+  }
+  const copy = (value: unknown, depth: number): unknown => {
+    if (depth > 20) return '[Too deep]'
+    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1))
+    if (!isPlainObject(value)) return value
+    const out: Props = {}
+    for (const key in value) {
+      if (!isForbidden(key)) out[key] = copy(value[key], depth + 1)
+    }
+    return out
+  }
+  return (props) => copy(props, 0) as Props
+}
+
+/**
+ * Lets through at most `perSecond` events of one name in each one-second window
+ * (§八: no high-frequency events such as mouse moves). Returns `false` to drop.
+ */
+export function createRateLimiter(perSecond: number): (name: string, now: number) => boolean {
+  const windows = new Map<string, { start: number; count: number }>()
+  return (name, now) => {
+    const window = windows.get(name)
+    if (!window || now - window.start >= 1000) {
+      windows.set(name, { start: now, count: 1 })
+      return true
+    }
+    return ++window.count <= perSecond
+  }
+}
+
+/**
+ * Reports whether an event repeats the previous event of the same name — same properties
+ * by shallow equality — within `windowMs` (§十一 防抖: a double click counts once).
+ */
+export function createDebouncer(
+  windowMs: number,
+): (name: string, props: Props, now: number) => boolean {
+  const last = new Map<string, { at: number; props: Props }>()
+  return (name, props, now) => {
+    const previous = last.get(name)
+    last.set(name, { at: now, props })
+    return !!previous && now - previous.at < windowMs && shallowEqual(previous.props, props)
+  }
+}
+
+function shallowEqual(a: Props, b: Props): boolean {
+  let count = 0
+  for (const key in a) {
+    if (a[key] !== b[key]) return false
+    count++
+  }
+  for (const _ in b) count--
+  return count === 0
+}
+
+/**
+ * JSON for one event that never throws: cycles become `"[Circular]"`, BigInt becomes a
+ * string, functions and symbols are left out (as JSON does). The fast path is the plain
+ * `JSON.stringify`; the replacer only runs for the rare value it rejects.
+ * Returns `undefined` when even that fails (a throwing getter or `toJSON`).
+ */
+export function toJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    try {
+      const ancestors: unknown[] = []
+      return JSON.stringify(value, function (this: unknown, _key, item: unknown) {
+        if (typeof item === 'bigint') return item.toString()
+        if (typeof item !== 'object' || item === null) return item
+        // `this` is the object holding `item`: drop ancestors that are not on its path.
+        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
+        if (ancestors.includes(item)) return '[Circular]'
+        ancestors.push(item)
+        return item
+      })
+    } catch {
+      return undefined
+    }
+  }
+}

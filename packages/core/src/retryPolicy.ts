@@ -1,0 +1,32 @@
+/**
+ * How long to wait before the next attempt after a failed send: exponential backoff with
+ * "full jitter" (a uniformly random wait between 0 and the exponential bound), so that many
+ * clients that failed together do not retry together.
+ * See https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ *
+ * @param attempt - failed attempts so far, starting at 1
+ * @param baseMs - the bound of the first wait
+ * @param capMs - the largest wait
+ * @param random - a source of numbers in [0, 1); injected so tests are deterministic
+ */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  const bound = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1))
+  return Math.floor(random() * bound)
+}
+
+/**
+ * Reads a `Retry-After` header (RFC 9110 §10.2.3): either delay-seconds or an HTTP date.
+ * Returns the wait in ms, or `undefined` when the header is missing or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (!value) return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}

@@ -1,0 +1,64 @@
+/** What came back from the collector; `status` 0 means the request never got an answer. */
+export interface SendResult {
+  status: number
+  retryAfter: string | null
+  /** The parsed JSON answer, when there was one (debug mode reads its validation results). */
+  body?: unknown
+}
+
+/** Collector paths of §五. */
+export const TRACK_PATH = '/api/v1/track'
+export const DEBUG_PATH = '/api/v1/track/debug'
+
+/**
+ * Largest body the browser lets `sendBeacon` / `fetch({ keepalive })` carry, shared by all
+ * such requests in flight from one page (Fetch spec, "inflight keepalive bytes" ≤ 64 KiB).
+ */
+export const BEACON_BUDGET = 65536
+
+const gzip = (body: string): Promise<ArrayBuffer> =>
+  new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+
+/**
+ * POSTs a JSON body, gzip-compressed with the browser's `CompressionStream` where it exists.
+ * Throws only on network errors (offline, DNS, CORS, connection refused).
+ */
+export async function postJson(url: string, body: string, compress: boolean): Promise<SendResult> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
+  let payload: BodyInit = body
+  if (compress && typeof CompressionStream === 'function') {
+    payload = await gzip(body)
+    headers['Content-Encoding'] = 'gzip'
+  }
+  const response = await fetch(url, { method: 'POST', headers, body: payload, credentials: 'omit' })
+  let parsed: unknown
+  try {
+    parsed = await response.json()
+  } catch {
+    // a non-JSON answer (a proxy's error page) still has a status to act on
+  }
+  return { status: response.status, retryAfter: response.headers.get('Retry-After'), body: parsed }
+}
+
+/**
+ * Hands a body to the browser to deliver even if the page is going away: `sendBeacon` with a
+ * text/plain Blob (a CORS-safelisted type, so no preflight that an unloading page could not
+ * wait for), else `fetch` with `keepalive`. Returns whether the browser accepted it; it is
+ * never confirmed, so the caller keeps the events stored.
+ */
+export function sendOnExit(url: string, body: string): boolean {
+  const blob = new Blob([body], { type: 'text/plain;charset=UTF-8' })
+  try {
+    if (navigator.sendBeacon?.(url, blob)) return true
+  } catch {
+    // Some browsers throw instead of returning false when over quota; try keepalive.
+  }
+  try {
+    void fetch(url, { method: 'POST', body: blob, keepalive: true, credentials: 'omit' }).catch(
+      () => undefined,
+    )
+    return true
+  } catch {
+    return false
+  }
+}

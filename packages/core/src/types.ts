@@ -1,0 +1,201 @@
+import type { EventName, EventProperties } from '@trackpoint/schema'
+
+/** The platform a tracker reports; the SDK in a browser is always `web`. */
+export type Platform = 'web' | 'ios' | 'android'
+
+/** One event as it travels on the wire (§三 common fields plus `properties`). */
+export interface TrackedEvent {
+  /** UUID v4, kept across retries, tabs and reloads; the server dedups on it. */
+  event_id: string
+  event_name: string
+  /** The identified user id, or the persisted anonymous id before `identify()`. */
+  user_id: string
+  /** Milliseconds since the Unix epoch, taken when `track()` was called. */
+  timestamp: number
+  platform: Platform
+  /** `location.pathname` when the event was tracked. */
+  page: string
+  session_id: string
+  properties: Record<string, unknown>
+}
+
+/** The authentication fields of a request body (§五.5). */
+export interface Signature {
+  app_id: string
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number
+  /** `md5(app_id + timestamp + secret)` as 32 lower-case hex digits. */
+  sign: string
+}
+
+/** The request body of `POST /api/v1/track` (§五). */
+export interface TrackRequestBody extends Signature {
+  sdk_version: string
+  app_version?: string
+  events: TrackedEvent[]
+}
+
+/** Why the SDK reports an error through `onError`. */
+export type TrackErrorKind =
+  | 'rejected' // the collector answered 400/401: the batch is dropped
+  | 'dropped' // the queue was full: the oldest events were dropped
+  | 'expired' // events passed `maxEventAge` while retrying
+  | 'storage' // IndexedDB failed; the tracker went on in memory
+  | 'sign' // the `sign` callback threw or returned nothing
+  | 'invalid' // track() was called with bad arguments
+  | 'internal' // anything else that went wrong inside the SDK
+
+/** An error the SDK reports instead of throwing into the host app. */
+export interface TrackError {
+  kind: TrackErrorKind
+  message: string
+  /** How many events the error concerns, where that is known. */
+  count?: number
+  /** The HTTP status, for `rejected`. */
+  status?: number
+  cause?: unknown
+}
+
+/** A plugin sees every event before it is queued: it may change it or return `null` to drop it. */
+export type TrackPlugin = (event: TrackedEvent) => TrackedEvent | null
+
+/** Options of {@link createTracker}. Only `endpoint` and `appId` are required. */
+export interface TrackerOptions {
+  /** The collector's base URL, e.g. `https://collect.example.com`; `/api/v1/track` is appended. */
+  endpoint: string
+  /** The application id registered with the collector (§五.5 `app_id`). */
+  appId: string
+  /**
+   * The app secret used to sign requests: `md5(app_id + timestamp + secret)`.
+   * Anything shipped to a browser is public: prefer `sign` for production apps.
+   */
+  secret?: string
+  /**
+   * Gets a signature from your own backend instead of shipping `secret`. Called once per
+   * request with the request timestamp; may return a promise. Takes precedence over `secret`.
+   */
+  sign?: (appId: string, timestamp: number) => string | Promise<string>
+  /** Your app's version, sent as `app_version`. */
+  appVersion?: string
+  /**
+   * Queued events that trigger a send.
+   * @default 10
+   */
+  batchSize?: number
+  /**
+   * Longest time in ms an event waits in the queue before a send.
+   * @default 5000
+   */
+  flushInterval?: number
+  /**
+   * Largest request body in bytes, before compression (§八: 50 KB). A request holds at most
+   * this many bytes of events; a larger single event is dropped and reported.
+   * @default 51200
+   */
+  maxBatchBytes?: number
+  /**
+   * Most events in one request (the §五 batch API takes 100).
+   * @default 100
+   */
+  maxBatchEvents?: number
+  /**
+   * Most events kept while the collector is unreachable; the oldest are dropped first.
+   * @default 1000
+   */
+  maxQueueEvents?: number
+  /**
+   * Most bytes of events kept while the collector is unreachable; the oldest are dropped first.
+   * @default 1048576
+   */
+  maxQueueBytes?: number
+  /**
+   * Events older than this (ms) are given up on while retrying.
+   * @default 604800000 (7 days, the collector's Kafka retention)
+   */
+  maxEventAge?: number
+  /**
+   * Upper bound of one retry wait in ms.
+   * @default 60000
+   */
+  maxRetryDelay?: number
+  /**
+   * Fraction of users (0..1) whose events are sent, chosen deterministically per user id
+   * so a user is either always in or always out (§八 灰度).
+   * @default 1
+   */
+  sampleRate?: number
+  /**
+   * Most events of one name per second; more are dropped (§八: no high-frequency events).
+   * @default 10
+   */
+  rateLimitPerSecond?: number
+  /**
+   * Identical events (same name and properties) within this many ms count once (§十一).
+   * `0` turns debouncing off.
+   * @default 300
+   */
+  debounceMs?: number
+  /**
+   * Property keys matching this, at any depth, are removed before events leave the page (§八).
+   * camelCase keys are also tested with their words split (`userSsn` → `user_Ssn`).
+   * @default FORBIDDEN_KEY_PATTERN of `@trackpoint/schema` (passwords, private keys, mnemonics,
+   * seed and recovery phrases, secrets, API keys and tokens, card numbers, CVV, SSN…)
+   */
+  forbiddenKeys?: RegExp
+  /** Plugins run in order on every event before it is queued. */
+  plugins?: TrackPlugin[]
+  /**
+   * Sends to `/api/v1/track/debug` and logs each event's validation result.
+   * @default false
+   */
+  debug?: boolean
+  /** Called for every error the SDK handles instead of throwing. */
+  onError?: (error: TrackError) => void
+  /**
+   * Session inactivity timeout in ms (§十一).
+   * @default 1800000 (30 minutes)
+   */
+  sessionTimeout?: number
+  /**
+   * Longest session in ms.
+   * @default 86400000 (24 hours)
+   */
+  sessionMaxAge?: number
+  /**
+   * Compress request bodies with gzip where the browser has `CompressionStream`.
+   * @default true
+   */
+  compress?: boolean
+  /**
+   * Keep the queue in IndexedDB so events survive reloads and crashes. `false` keeps it in
+   * memory only.
+   * @default true
+   */
+  persist?: boolean
+}
+
+/** Properties of event `N`: the tracking plan's fields for known names, any object otherwise. */
+export type PropsOf<N extends string> = N extends EventName
+  ? EventProperties[N]
+  : Record<string, unknown>
+
+/** A tracker created by {@link createTracker}. No method throws into the host app. */
+export interface Tracker {
+  /**
+   * Records an event. Synchronous and cheap: the event is queued and sent later in a batch.
+   * Names and properties of the tracking plan are type-checked.
+   */
+  track<N extends EventName>(name: N, properties: EventProperties[N]): void
+  /** Attaches later events to `userId` (the anonymous id is kept for `reset`). */
+  identify(userId: string): void
+  /** Forgets the user: a new anonymous id and a new session. */
+  reset(): void
+  /** Sends everything queued now; resolves when the attempt is over. */
+  flush(): Promise<void>
+  /** Flushes, then stops timers and listeners. Later calls to `track` are ignored. */
+  shutdown(): Promise<void>
+  /** The current user id (identified or anonymous). */
+  readonly userId: string
+  /** The current session id. */
+  readonly sessionId: string
+}

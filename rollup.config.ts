@@ -1,0 +1,74 @@
+// Builds every package as ESM + CJS + .d.ts, and the CDN bundle `trackpoint.min.js`
+// (an IIFE exposing the global `Trackpoint` with the exports of @trackpoint/core).
+import type { RollupOptions, Plugin } from 'rollup'
+import typescript from '@rollup/plugin-typescript'
+import commonjs from '@rollup/plugin-commonjs'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
+import terser from '@rollup/plugin-terser'
+import { readFileSync } from 'node:fs'
+
+/** Packages in build order: a package comes after the packages it imports. */
+const packages = ['schema', 'core'] as const
+
+const manifest = (pkg: string): { version: string; dependencies?: Record<string, string> } =>
+  JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
+
+/** Replaces `__SDK_VERSION__` with the package version, so the wire carries sdk_version. */
+const sdkVersion = (version: string): Plugin => ({
+  name: 'sdk-version',
+  transform: (code) =>
+    code.includes('__SDK_VERSION__')
+      ? { code: code.replaceAll('__SDK_VERSION__', JSON.stringify(version)), map: null }
+      : null,
+})
+
+const libraryBuild = (pkg: string): RollupOptions => {
+  const { version, dependencies = {} } = manifest(pkg)
+  const external = Object.keys(dependencies)
+  return {
+    input: `packages/${pkg}/src/index.ts`,
+    external: (id) => external.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+    plugins: [
+      sdkVersion(version),
+      typescript({
+        tsconfig: `packages/${pkg}/tsconfig.build.json`,
+        declarationDir: `packages/${pkg}/dist`,
+      }),
+    ],
+    output: [
+      { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: 'index.mjs', sourcemap: true },
+      {
+        dir: `packages/${pkg}/dist`,
+        format: 'cjs',
+        entryFileNames: 'index.cjs',
+        sourcemap: true,
+        exports: 'named',
+      },
+    ],
+  }
+}
+
+const cdnBuild: RollupOptions = {
+  input: 'packages/core/src/index.ts',
+  plugins: [
+    sdkVersion(manifest('core').version),
+    nodeResolve({ browser: true }),
+    commonjs(),
+    typescript({
+      tsconfig: 'packages/core/tsconfig.build.json',
+      declaration: false,
+      declarationDir: undefined,
+      sourceMap: true,
+      outDir: 'packages/core/dist',
+    }),
+  ],
+  output: {
+    file: 'packages/core/dist/trackpoint.min.js',
+    format: 'iife',
+    name: 'Trackpoint',
+    sourcemap: true,
+    plugins: [terser({ compress: { passes: 2 }, format: { comments: false } })],
+  },
+}
+
+export default [...packages.map(libraryBuild), cdnBuild]

@@ -1,0 +1,49 @@
+// Size budgets, checked in `npm test` (size does not depend on machine noise, so it is a test).
+// Each entry is bundled the way an app's bundler would (esbuild, minified, ESM, browser) and
+// measured min+gzip at level 9, the same way the peers in docs/benchmarks.md were measured.
+import { build } from 'esbuild'
+import { gzipSync } from 'node:zlib'
+import { readFileSync } from 'node:fs'
+
+/** @type {{ name: string, budget: number, entry?: string, file?: string }[]} */
+export const budgets = [
+  {
+    name: '@trackpoint/core: createTracker + track (queue, IndexedDB, beacon, retry, signing)',
+    budget: 7 * 1024,
+    entry: `import { createTracker } from '@trackpoint/core'
+const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app', secret: 's' })
+t.track('page_view', { page_name: 'home' })`,
+  },
+]
+
+/** min+gzip bytes of an entry (source text) or a built file. */
+export async function measure({ entry, file }) {
+  const code = file
+    ? readFileSync(file)
+    : (
+        await build({
+          stdin: { contents: entry, resolveDir: process.cwd(), loader: 'js' },
+          bundle: true,
+          minify: true,
+          format: 'esm',
+          platform: 'browser',
+          write: false,
+          logLevel: 'silent',
+        })
+      ).outputFiles[0].contents
+  return gzipSync(code, { level: 9 }).length
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let failed = 0
+  for (const item of budgets) {
+    const size = await measure(item)
+    const ok = size <= item.budget
+    if (!ok) failed++
+    console.log(`${ok ? 'ok  ' : 'FAIL'} ${kb(size).padStart(9)} / ${kb(item.budget)}  ${item.name}`)
+  }
+  console.log(`${budgets.length - failed} passed, ${failed} failed`)
+  process.exit(failed ? 1 : 0)
+}
