@@ -115,7 +115,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   const onHide = () => {
-    drain()
+    void drain()
     delivery.exit()
   }
   const onVisibility = () => {

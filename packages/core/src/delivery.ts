@@ -115,25 +115,25 @@ export function createDelivery(
   }
 
   /** Sends everything queued, batch after batch, until empty or told to wait. */
-  const pump = (): Promise<void> =>
-    (pumping ??= (async () => {
-      try {
-        while (leader && !stopped && !offline() && Date.now() >= retryAt) {
-          const batch = queue.take(
-            settings.maxBatchEvents,
-            settings.maxBatchBytes - ENVELOPE_RESERVE,
-            inFlight,
-            Date.now() - settings.maxEventAge,
-          )
-          if (!batch.length || !(await send(batch))) break
-        }
-      } catch (cause) {
-        reporter.error({ kind: 'internal', message: 'send failed', cause })
-      } finally {
-        pumping = undefined
+  const run = async (): Promise<void> => {
+    try {
+      while (leader && !stopped && !offline() && Date.now() >= retryAt) {
+        const batch = queue.take(
+          settings.maxBatchEvents,
+          settings.maxBatchBytes - ENVELOPE_RESERVE,
+          inFlight,
+          Date.now() - settings.maxEventAge,
+        )
+        if (!batch.length || !(await send(batch))) break
       }
-      if (Date.now() < retryAt) arm(retryAt - Date.now())
-    })())
+    } catch (cause) {
+      reporter.error({ kind: 'internal', message: 'send failed', cause })
+    }
+    if (Date.now() < retryAt) arm(retryAt - Date.now())
+  }
+  // One run at a time; `.finally` clears it only after the assignment (a run that ends
+  // synchronously would otherwise leave a settled promise in `pumping` for ever).
+  const pump = (): Promise<void> => (pumping ??= run().finally(() => (pumping = undefined)))
 
   const onOnline = () => {
     attempt = 0

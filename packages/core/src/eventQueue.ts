@@ -98,7 +98,7 @@ export function createEventQueue(
     async write(events: QueuedEvent[], keep: () => boolean, inFlight: Set<string>): Promise<void> {
       const writes: Promise<void>[] = []
       for (let i = 0; i < events.length; i += limits.maxBatchEvents) {
-        const key = `${Date.now().toString(36).padStart(9, '0')}.${tab}.${(seq++).toString(36)}`
+        const key = `${Date.now().toString(36).padStart(9, '0')}.${tab}.${(seq++).toString(36).padStart(6, '0')}`
         const segment: Segment = {
           key,
           events: events.slice(i, i + limits.maxBatchEvents),

@@ -26,17 +26,17 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
     }
     return verdict
   }
-  const copy = (value: unknown, depth: number): unknown => {
-    if (depth > 20) return '[Too deep]'
-    if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1))
+  // `path` holds the objects being copied above `value`: meeting one again is a cycle.
+  const copy = (value: unknown, path: unknown[]): unknown => {
+    if (typeof value !== 'object' || value === null) return value
+    if (path.includes(value)) return '[Circular]'
+    if (Array.isArray(value)) return value.map((item) => copy(item, [...path, value]))
     if (!isPlainObject(value)) return value
     const out: Props = {}
-    for (const key in value) {
-      if (!isForbidden(key)) out[key] = copy(value[key], depth + 1)
-    }
+    for (const key in value) if (!isForbidden(key)) out[key] = copy(value[key], [...path, value])
     return out
   }
-  return (props) => copy(props, 0) as Props
+  return (props) => copy(props, []) as Props
 }
 
 /**
@@ -76,7 +76,7 @@ function shallowEqual(a: Props, b: Props): boolean {
     if (a[key] !== b[key]) return false
     count++
   }
-  for (const _ in b) count--
+  for (const key in b) if (key in b) count--
   return count === 0
 }
 

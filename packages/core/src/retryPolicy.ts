@@ -27,6 +27,8 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (!value) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const date = Date.parse(trimmed)
+  // HTTP dates (IMF-fixdate, RFC 850, asctime) start with a weekday and carry hh:mm:ss.
+  // Anything else ("-1", "1.5", "later 2") is malformed, though Date.parse would read a year.
+  const date = /^[a-z]{3,9},? .*\d\d:\d\d:\d\d/i.test(trimmed) ? Date.parse(trimmed) : NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

@@ -1,4 +1,4 @@
-import { createStore, del, get, getMany, keys, set } from 'idb-keyval'
+import { createStore, del, getMany, keys, set } from 'idb-keyval'
 
 /**
  * The tiny key-value interface the queue persists through. IndexedDB (via idb-keyval) is one

@@ -17,7 +17,7 @@ export const DEBUG_PATH = '/api/v1/track/debug'
 export const BEACON_BUDGET = 65536
 
 const gzip = (body: string): Promise<ArrayBuffer> =>
-  new Response(new Blob([body]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+  new Response(new Response(body).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
 
 /**
  * POSTs a JSON body, gzip-compressed with the browser's `CompressionStream` where it exists.

@@ -100,12 +100,12 @@ export interface TrackerOptions {
   maxBatchEvents?: number
   /**
    * Most events kept while the collector is unreachable; the oldest are dropped first.
-   * @default 1000
+   * @default 10000
    */
   maxQueueEvents?: number
   /**
    * Most bytes of events kept while the collector is unreachable; the oldest are dropped first.
-   * @default 1048576
+   * @default 5242880 (5 MiB)
    */
   maxQueueBytes?: number
   /**

@@ -5,6 +5,7 @@
 export function utf8Length(text: string): number {
   let bytes = text.length
   // Most events are ASCII: one regex scan is cheaper than the loop below.
+  // eslint-disable-next-line no-control-regex -- the range is the point: ASCII
   if (!/[^\x00-\x7f]/.test(text)) return bytes
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)

@@ -1,0 +1,267 @@
+import 'fake-indexeddb/auto'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createEventQueue, type QueuedEvent, type QueueLimits } from '../eventQueue'
+import { createIndexedDbStore, createMemoryStore, type KeyValueStore } from '../storage'
+
+const LIMITS: QueueLimits = { maxQueueEvents: 1000, maxQueueBytes: 1_000_000, maxBatchEvents: 3 }
+const NONE = new Set<string>()
+const keep = () => true
+const share = () => false
+
+/** Events e1…en (or prefix1…), `bytes` bytes each, with timestamps 1000, 2000, … */
+const events = (n: number, prefix = 'e', bytes = 10): QueuedEvent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i + 1}`,
+    t: (i + 1) * 1000,
+    json: JSON.stringify({ event_id: `${prefix}${i + 1}` }),
+    bytes,
+  }))
+
+const ids = (list: QueuedEvent[]) => list.map((e) => e.id)
+
+/** What the store holds, key by key in key order. */
+async function stored(store: KeyValueStore): Promise<string[][]> {
+  const keys = (await store.keys()).sort()
+  const values = (await store.getMany(keys)) as QueuedEvent[][]
+  return values.map(ids)
+}
+
+const setup = (limits: Partial<QueueLimits> = {}, store = createMemoryStore()) => {
+  const onDrop = vi.fn<(count: number, reason: 'dropped' | 'expired') => void>()
+  return { store, onDrop, queue: createEventQueue(store, { ...LIMITS, ...limits }, onDrop) }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('createEventQueue: write', () => {
+  it('writes events in segments of maxBatchEvents, one store key each', async () => {
+    const { store, queue } = setup()
+    await queue.write(events(7), keep, NONE)
+    expect(await stored(store)).toEqual([['e1', 'e2', 'e3'], ['e4', 'e5', 'e6'], ['e7']])
+    expect(queue.count()).toBe(7)
+  })
+
+  it('names keys after the write time so that they sort by time', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { store, queue } = setup()
+    vi.setSystemTime(2_000_000_000_000)
+    await queue.write(events(1, 'late'), keep, NONE)
+    vi.setSystemTime(1_000_000_000_000)
+    await queue.write(events(1, 'early'), keep, NONE)
+    expect(await stored(store)).toEqual([['early1'], ['late1']])
+  })
+
+  it('holds events in the index while the write runs, but takes only stored ones', async () => {
+    const memory = createMemoryStore()
+    let finish = () => {}
+    const slow: KeyValueStore = {
+      ...memory,
+      set: (key, value) =>
+        new Promise<void>((resolve) => {
+          finish = () => void memory.set(key, value).then(resolve)
+        }),
+    }
+    const { queue } = setup({}, slow)
+    const writing = queue.write(events(2), keep, NONE)
+    expect(ids(queue.pending(NONE))).toEqual(['e1', 'e2'])
+    expect(queue.take(10, 1000, NONE, 0)).toEqual([])
+    finish()
+    await writing
+    expect(ids(queue.take(10, 1000, NONE, 0))).toEqual(['e1', 'e2'])
+  })
+
+  it('leaves the events of a tab that does not send (keep() false) only in the store', async () => {
+    const { store, queue } = setup()
+    await queue.write(events(4), share, NONE)
+    expect(queue.count()).toBe(0)
+    expect(queue.pending(NONE)).toEqual([])
+    expect(queue.take(10, 1000, NONE, 0)).toEqual([])
+    expect(await stored(store)).toEqual([['e1', 'e2', 'e3'], ['e4']])
+  })
+})
+
+describe('createEventQueue: take', () => {
+  it('takes the oldest events, at most maxEvents', async () => {
+    const { queue } = setup()
+    await queue.write(events(7), keep, NONE)
+    expect(ids(queue.take(5, 1000, NONE, 0))).toEqual(['e1', 'e2', 'e3', 'e4', 'e5'])
+  })
+
+  it('takes no more than maxBytes of events', async () => {
+    const { queue } = setup()
+    await queue.write(events(5, 'e', 10), keep, NONE)
+    expect(ids(queue.take(100, 25, NONE, 0))).toEqual(['e1', 'e2'])
+    expect(ids(queue.take(100, 30, NONE, 0))).toEqual(['e1', 'e2', 'e3'])
+  })
+
+  it('skips events that are in flight', async () => {
+    const { queue } = setup()
+    await queue.write(events(5), keep, NONE)
+    expect(ids(queue.take(2, 1000, new Set(['e1', 'e3']), 0))).toEqual(['e2', 'e4'])
+  })
+
+  it('returns a single event larger than maxBytes rather than nothing', async () => {
+    const { queue } = setup()
+    await queue.write(events(2, 'big', 500), keep, NONE)
+    expect(ids(queue.take(10, 100, NONE, 0))).toEqual(['big1'])
+  })
+
+  it('returns nothing when every stored event is in flight', async () => {
+    const { queue } = setup()
+    await queue.write(events(2), keep, NONE)
+    expect(queue.take(10, 1000, new Set(['e1', 'e2']), 0)).toEqual([])
+  })
+
+  it('drops events older than `oldest` and reports them as expired', async () => {
+    const { store, queue, onDrop } = setup()
+    await queue.write(events(5), keep, NONE) // t = 1000 … 5000
+    expect(ids(queue.take(10, 1000, NONE, 3000))).toEqual(['e3', 'e4', 'e5'])
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'expired')
+    expect(await stored(store)).toEqual([['e3'], ['e4', 'e5']])
+    expect(queue.count()).toBe(3)
+  })
+
+  it('does not expire events that are in flight', async () => {
+    const { queue, onDrop } = setup()
+    await queue.write(events(3), keep, NONE)
+    expect(ids(queue.take(10, 1000, new Set(['e1']), 10_000))).toEqual([])
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'expired')
+    expect(ids(queue.pending(NONE))).toEqual(['e1'])
+  })
+})
+
+describe('createEventQueue: remove and pending', () => {
+  it('deletes the keys of fully confirmed segments', async () => {
+    const { store, queue } = setup()
+    await queue.write(events(7), keep, NONE)
+    await queue.remove(new Set(['e1', 'e2', 'e3', 'e7']))
+    expect(await stored(store)).toEqual([['e4', 'e5', 'e6']])
+    expect(await store.keys()).toHaveLength(1)
+    expect(queue.count()).toBe(3)
+  })
+
+  it('rewrites a segment that lost only some of its events', async () => {
+    const { store, queue } = setup()
+    await queue.write(events(3), keep, NONE)
+    const [key] = await store.keys()
+    await queue.remove(new Set(['e2']))
+    expect(await store.keys()).toEqual([key])
+    expect(await stored(store)).toEqual([['e1', 'e3']])
+  })
+
+  it('lists unconfirmed events oldest first, leaving out those in flight and removed', async () => {
+    const { queue } = setup()
+    await queue.write(events(5), keep, NONE)
+    const inFlight = new Set(ids(queue.take(2, 1000, NONE, 0)))
+    expect(ids(queue.pending(inFlight))).toEqual(['e3', 'e4', 'e5'])
+    await queue.remove(inFlight)
+    expect(ids(queue.pending(NONE))).toEqual(['e3', 'e4', 'e5'])
+  })
+})
+
+describe('createEventQueue: bounds', () => {
+  it('drops the oldest events beyond maxQueueEvents and reports how many', async () => {
+    const { store, queue, onDrop } = setup({ maxQueueEvents: 5 })
+    await queue.write(events(4), keep, NONE)
+    await queue.write(events(4, 'f'), keep, NONE)
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(3, 'dropped')
+    expect(ids(queue.pending(NONE))).toEqual(['e4', 'f1', 'f2', 'f3', 'f4'])
+    expect((await stored(store)).flat()).toEqual(['e4', 'f1', 'f2', 'f3', 'f4'])
+  })
+
+  it('drops the oldest events beyond maxQueueBytes', async () => {
+    const { queue, onDrop } = setup({ maxQueueBytes: 35 })
+    await queue.write(events(5, 'e', 10), keep, NONE)
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'dropped')
+    expect(ids(queue.pending(NONE))).toEqual(['e3', 'e4', 'e5'])
+  })
+
+  it('drops the oldest events that are not in flight', async () => {
+    const { queue, onDrop } = setup({ maxQueueEvents: 3 })
+    await queue.write(events(5), keep, new Set(['e1']))
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'dropped')
+    expect(ids(queue.pending(NONE))).toEqual(['e1', 'e4', 'e5'])
+  })
+
+  it('reports nothing while the queue is within its bounds', async () => {
+    const { queue, onDrop } = setup({ maxQueueEvents: 5 })
+    await queue.write(events(5), keep, NONE)
+    expect(onDrop).not.toHaveBeenCalled()
+  })
+})
+
+describe('createEventQueue: load (segments from other tabs)', () => {
+  it('picks up segments another queue wrote to the same store, in key order', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const memory = createMemoryStore()
+    // IndexedDB lists keys sorted; a store that lists them backwards shows load sorts itself.
+    const store: KeyValueStore = { ...memory, keys: async () => (await memory.keys()).reverse() }
+    const tabA = setup({}, store).queue
+    const tabB = setup({}, store).queue
+    const sender = setup({}, store).queue
+    vi.setSystemTime(1_000_000)
+    await tabA.write(events(4, 'a'), share, NONE)
+    vi.setSystemTime(2_000_000)
+    await tabB.write(events(2, 'b'), share, NONE)
+    vi.setSystemTime(3_000_000)
+    await tabA.write(events(1, 'c'), share, NONE)
+    await sender.load(NONE)
+    expect(ids(sender.pending(NONE))).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'c1'])
+    expect(ids(sender.take(100, 1000, NONE, 0))).toEqual(ids(sender.pending(NONE)))
+  })
+
+  it('merges loaded segments with its own in key order, without duplicates', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const store = createMemoryStore()
+    const other = setup({}, store).queue
+    const { queue: sender } = setup({}, store)
+    vi.setSystemTime(1_000_000)
+    await other.write(events(1, 'old'), share, NONE)
+    vi.setSystemTime(2_000_000)
+    await sender.write(events(1, 'own'), keep, NONE)
+    vi.setSystemTime(3_000_000)
+    await other.write(events(1, 'new'), share, NONE)
+    await sender.load(NONE)
+    await sender.load(NONE)
+    expect(ids(sender.pending(NONE))).toEqual(['old1', 'own1', 'new1'])
+  })
+
+  it('keeps write order within one millisecond, even past 36 segments', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(1_000_000)
+    const store = createMemoryStore()
+    const writer = setup({ maxBatchEvents: 1 }, store).queue
+    const { queue: sender } = setup({ maxBatchEvents: 1 }, store)
+    const written = events(40)
+    await writer.write(written, share, NONE)
+    await sender.load(NONE)
+    expect(ids(sender.pending(NONE))).toEqual(ids(written))
+  })
+
+  it('drops the oldest loaded events beyond the bounds', async () => {
+    const store = createMemoryStore()
+    await setup({}, store).queue.write(events(6), share, NONE)
+    const { queue: sender, onDrop } = setup({ maxQueueEvents: 4 }, store)
+    await sender.load(NONE)
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'dropped')
+    expect(ids(sender.pending(NONE))).toEqual(['e3', 'e4', 'e5', 'e6'])
+  })
+})
+
+describe('createEventQueue on IndexedDB (fake-indexeddb)', () => {
+  it('writes, takes, removes, and lets another instance load what is left', async () => {
+    const { queue } = setup({}, createIndexedDbStore('queue-idb'))
+    await queue.write(events(7), keep, NONE)
+    const batch = queue.take(3, 1000, NONE, 0)
+    expect(ids(batch)).toEqual(['e1', 'e2', 'e3'])
+    await queue.remove(new Set([...ids(batch), 'e5']))
+
+    const store = createIndexedDbStore('queue-idb')
+    expect(await stored(store)).toEqual([['e4', 'e6'], ['e7']])
+    const { queue: reloaded } = setup({}, store)
+    await reloaded.load(NONE)
+    expect(ids(reloaded.take(10, 1000, NONE, 0))).toEqual(['e4', 'e6', 'e7'])
+  })
+})

@@ -1,0 +1,91 @@
+// @vitest-environment jsdom
+import { IDBFactory } from 'fake-indexeddb'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createIndexedDbStore, createMemoryStore, createPersistentStore } from '../storage'
+
+const scope = globalThis as { indexedDB?: IDBFactory }
+const original = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB')
+
+beforeEach(() => {
+  scope.indexedDB = new IDBFactory()
+})
+
+afterEach(() => {
+  delete scope.indexedDB
+  if (original) Object.defineProperty(globalThis, 'indexedDB', original)
+})
+
+describe('createMemoryStore', () => {
+  it('sets, reads, lists and deletes keys', async () => {
+    const store = createMemoryStore()
+    await store.set('a', [1])
+    await store.set('b', { x: 2 })
+    expect(await store.getMany(['b', 'missing', 'a'])).toEqual([{ x: 2 }, undefined, [1]])
+    await store.del('a')
+    expect(await store.keys()).toEqual(['b'])
+  })
+})
+
+describe('createPersistentStore', () => {
+  it('keeps data in IndexedDB, where a second store of the same app sees it', async () => {
+    const onFallback = vi.fn()
+    await createPersistentStore('shop', onFallback).set('k', [1, 2])
+    const again = createPersistentStore('shop', onFallback)
+    expect(await again.getMany(['k'])).toEqual([[1, 2]])
+    expect(await createIndexedDbStore('shop').keys()).toEqual(['k'])
+    expect(await createPersistentStore('blog', onFallback).keys()).toEqual([])
+    expect(onFallback).not.toHaveBeenCalled()
+  })
+
+  it('falls back to memory and reports once when indexedDB is missing', async () => {
+    delete scope.indexedDB
+    expect(typeof indexedDB).toBe('undefined')
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    await Promise.all([store.set('a', 1), store.set('b', 2), store.keys()])
+    vi.runAllTimers()
+    vi.useRealTimers()
+    expect(onFallback).toHaveBeenCalledOnce()
+    expect(await store.getMany(['a', 'b'])).toEqual([1, 2])
+  })
+
+  it('keeps working in memory after indexedDB went missing', async () => {
+    delete scope.indexedDB
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    await store.set('a', 1)
+    await store.set('b', 2)
+    await store.del('a')
+    expect(await store.keys()).toEqual(['b'])
+    expect(await store.getMany(['b'])).toEqual([2])
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(onFallback).toHaveBeenCalledOnce()
+  })
+
+  it('falls back to memory and reports once when an IndexedDB operation throws', async () => {
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    await store.set('before', 0)
+    // A function cannot be structured-cloned: IndexedDB's put throws DataCloneError.
+    await store.set('bad', () => 1)
+    expect(onFallback).toHaveBeenCalledOnce()
+    expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'DataCloneError' })
+    await store.set('after', 2)
+    await store.set('bad again', () => 3)
+    expect(await store.getMany(['after'])).toEqual([2])
+    expect(onFallback).toHaveBeenCalledOnce()
+  })
+
+  it('falls back when opening the database throws', async () => {
+    vi.spyOn(scope.indexedDB!, 'open').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    })
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    await store.set('a', 1)
+    expect(await store.getMany(['a'])).toEqual([1])
+    expect(onFallback).toHaveBeenCalledOnce()
+    expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'QuotaExceededError' })
+  })
+})
