@@ -30,10 +30,14 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
   const copy = (value: unknown, path: unknown[]): unknown => {
     if (typeof value !== 'object' || value === null) return value
     if (path.includes(value)) return '[Circular]'
+    if (path.length > 20) return '[Too deep]'
     if (Array.isArray(value)) return value.map((item) => copy(item, [...path, value]))
     if (!isPlainObject(value)) return value
     const out: Props = {}
-    for (const key in value) if (!isForbidden(key)) out[key] = copy(value[key], [...path, value])
+    for (const key in value) {
+      // `__proto__` would set the copy's prototype instead of a property.
+      if (key !== '__proto__' && !isForbidden(key)) out[key] = copy(value[key], [...path, value])
+    }
     return out
   }
   return (props) => copy(props, []) as Props
