@@ -40,7 +40,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['react', 'react-dom', 'vue', '@vue/*', '@trackpoint/react', '@trackpoint/vue'],
+              group: [
+                'react',
+                'react-dom',
+                'vue',
+                '@vue/*',
+                '@trackpoint/react',
+                '@trackpoint/vue',
+              ],
               message: '@trackpoint/core stays framework-free; put framework code in an adapter.',
             },
           ],

@@ -42,7 +42,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const size = await measure(item)
     const ok = size <= item.budget
     if (!ok) failed++
-    console.log(`${ok ? 'ok  ' : 'FAIL'} ${kb(size).padStart(9)} / ${kb(item.budget)}  ${item.name}`)
+    console.log(
+      `${ok ? 'ok  ' : 'FAIL'} ${kb(size).padStart(9)} / ${kb(item.budget)}  ${item.name}`,
+    )
   }
   console.log(`${budgets.length - failed} passed, ${failed} failed`)
   process.exit(failed ? 1 : 0)

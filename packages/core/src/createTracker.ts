@@ -108,7 +108,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     return queue
       .write(queued, () => delivery.leader, delivery.inFlight)
-      .then(() => delivery.schedule())
+      .then(() => (delivery.leader ? delivery.schedule() : channel?.postMessage('stored')))
       .catch((cause: unknown) =>
         reporter.error({ kind: 'internal', message: 'Queueing failed', cause }),
       )
@@ -118,14 +118,19 @@ export function createTracker(options: TrackerOptions): Tracker {
     void drain()
     delivery.exit()
   }
-  const onVisibility = () => {
-    if (document.visibilityState === 'hidden') onHide()
-  }
+  const onShow = () => delivery.resume()
+  const onVisibility = () => (document.visibilityState === 'hidden' ? onHide() : onShow())
   // `pagehide` and `visibilitychange`, never `unload`/`beforeunload`: those break the
   // back/forward cache and do not fire on mobile when a tab is swiped away.
   // https://developer.chrome.com/docs/web-platform/page-lifecycle-api
   addEventListener('pagehide', onHide)
+  addEventListener('pageshow', onShow)
   document.addEventListener('visibilitychange', onVisibility)
+
+  // Tabs that do not send tell the one that does when they stored events.
+  const channel =
+    typeof BroadcastChannel === 'function' ? new BroadcastChannel(`trackpoint:${appId}`) : undefined
+  if (channel) channel.onmessage = () => void delivery.reload()
 
   const releaseLeadership = electLeader(`trackpoint:${appId}`, () => {
     if (!stopped) void delivery.lead()
@@ -193,7 +198,9 @@ export function createTracker(options: TrackerOptions): Tracker {
       delivery.stop()
       releaseLeadership()
       removeEventListener('pagehide', onHide)
+      removeEventListener('pageshow', onShow)
       document.removeEventListener('visibilitychange', onVisibility)
+      channel?.close()
     },
     get userId() {
       return identity.userId

@@ -38,6 +38,9 @@ export function createDelivery(
   let timerAt = Infinity
   let pumping: Promise<void> | undefined
   let lastSignature: Signature | undefined
+  /** What the current page exit already handed to beacons, and the budget left for it. */
+  const beaconed = new Set<string>()
+  let exitBudget = BEACON_BUDGET
 
   const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false
 
@@ -144,8 +147,14 @@ export function createDelivery(
 
   return {
     /** This tab became the sending tab: load what other tabs and visits left, then send. */
-    async lead(): Promise<void> {
+    lead(): Promise<void> {
       leader = true
+      return this.reload()
+    },
+
+    /** Another tab stored events: the sending tab loads them and schedules a send. */
+    async reload(): Promise<void> {
+      if (!leader) return
       await queue.load(inFlight)
       this.schedule()
     },
@@ -186,6 +195,7 @@ export function createDelivery(
      */
     exit(): void {
       const now = Date.now()
+      // `pagehide` and `visibilitychange` both fire on one exit: one budget, no event twice.
       const signature =
         secret !== undefined
           ? {
@@ -197,12 +207,11 @@ export function createDelivery(
             ? lastSignature
             : undefined
       if (!signature) return
-      const events = queue.pending(inFlight)
+      const events = queue.pending(inFlight).filter((e) => !beaconed.has(e.id))
       const overhead = utf8Length(envelope(signature, []))
-      let budget = BEACON_BUDGET
       let i = 0
       while (i < events.length) {
-        const limit = Math.min(settings.maxBatchBytes, budget)
+        const limit = Math.min(settings.maxBatchBytes, exitBudget)
         const batch: QueuedEvent[] = []
         let size = overhead
         for (; i < events.length && size + events[i]!.bytes + 1 <= limit; i++) {
@@ -210,8 +219,15 @@ export function createDelivery(
           size += events[i]!.bytes + 1
         }
         if (!batch.length || !sendOnExit(url, envelope(signature, batch))) return
-        budget -= size
+        batch.forEach((e) => beaconed.add(e.id))
+        exitBudget -= size
       }
+    },
+
+    /** The page is visible again (or restored from the back/forward cache): a new exit budget. */
+    resume(): void {
+      beaconed.clear()
+      exitBudget = BEACON_BUDGET
     },
 
     stop(): void {

@@ -515,4 +515,30 @@ describe('page hide', () => {
     expect(new Set(collector.events.map((e) => e.event_id)).size).toBe(300)
     delete (navigator as { sendBeacon?: unknown }).sendBeacon
   })
+
+  it('spends one budget per page exit when pagehide and visibilitychange both fire', async () => {
+    const bodies: Blob[] = []
+    Object.defineProperty(navigator, 'sendBeacon', {
+      configurable: true,
+      value: vi.fn((_url: string, body: Blob) => (bodies.push(body), true)),
+    })
+    const tracker = makeTracker({ batchSize: 10_000 })
+    cards(tracker, 5)
+    await settle()
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden')
+    document.dispatchEvent(new Event('visibilitychange'))
+    window.dispatchEvent(new Event('pagehide'))
+    expect(bodies).toHaveLength(1)
+    // Visible again, then hidden again: a new exit may beacon the still-unconfirmed events.
+    visibility.mockReturnValue('visible')
+    document.dispatchEvent(new Event('visibilitychange'))
+    visibility.mockReturnValue('hidden')
+    document.dispatchEvent(new Event('visibilitychange'))
+    expect(bodies).toHaveLength(2)
+    const ids = await Promise.all(
+      bodies.map(async (b) => JSON.parse(await b.text()).events.length as number),
+    )
+    expect(ids).toEqual([5, 5])
+    delete (navigator as { sendBeacon?: unknown }).sendBeacon
+  })
 })
