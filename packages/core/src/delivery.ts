@@ -8,6 +8,13 @@ import { BEACON_BUDGET, postJson, sendOnExit } from './transport'
 import type { Signature } from './types'
 import { utf8Length } from './utf8Length'
 
+/** The part of a `/api/v1/track/debug` answer that debug mode reads. */
+interface DebugAnswer {
+  debug_info?: {
+    validation_results?: { event_index: number; valid: boolean; errors: unknown[] }[]
+  }
+}
+
 /** Room kept in a body for the envelope around the events. */
 const ENVELOPE_RESERVE = 512
 /** A `sign`-callback signature is reused for beacons while younger than this (server: ±5 min). */
@@ -61,6 +68,16 @@ export function createDelivery(
     events.map((e) => e.json).join(',') +
     ']}'
 
+  /** Debug mode: one console line per event with the collector's verdict (§五 debug_info). */
+  const logValidation = (batch: QueuedEvent[], body: unknown): void => {
+    const results = (body as DebugAnswer | undefined)?.debug_info?.validation_results ?? []
+    for (const { event_index, valid, errors } of results) {
+      const event = batch[event_index]
+      const name = event && (JSON.parse(event.json) as { event_name: string }).event_name
+      reporter.debug(`${valid ? 'valid' : 'INVALID'}: ${name} ${event?.id}`, errors)
+    }
+  }
+
   const drop = (events: QueuedEvent[], result: SendResult): Promise<unknown> => {
     reporter.error({
       kind: 'rejected',
@@ -89,7 +106,7 @@ export function createDelivery(
       const { status } = result
       if (status >= 200 && status < 300) {
         attempt = 0
-        if (settings.debug) reporter.debug('debug result', result.body)
+        if (settings.debug) logValidation(batch, result.body)
         await queue.remove(new Set(batch.map((e) => e.id)))
         return true
       }

@@ -466,24 +466,30 @@ describe('identity and session', () => {
 })
 
 describe('debug mode', () => {
-  it('sends to /api/v1/track/debug and logs the validation result', async () => {
+  it('sends to /api/v1/track/debug and logs each event with its validation result', async () => {
     const info = vi.spyOn(console, 'info').mockImplementation(() => undefined)
+    const problem = { field: 'properties.card_id', code: 'missing_field', message: 'required' }
     collector.respond(() =>
       HttpResponse.json({
         code: 200,
         message: 'success',
-        debug_info: { validation_results: [{ event_index: 0, valid: true, errors: [] }] },
+        debug_info: {
+          validation_results: [
+            { event_index: 0, valid: true, errors: [] },
+            { event_index: 1, valid: false, errors: [problem] },
+          ],
+        },
       }),
     )
     const tracker = makeTracker({ debug: true })
-    cards(tracker, 1)
+    cards(tracker, 2)
     await tracker.flush()
     expect(collector.requests[0]!.path).toBe('/api/v1/track/debug')
-    expect(info).toHaveBeenCalledWith(
-      '[trackpoint]',
-      expect.anything(),
-      expect.objectContaining({ debug_info: expect.anything() }),
-    )
+    const [first, second] = collector.events
+    expect(info).toHaveBeenCalledWith('[trackpoint]', `valid: card_click ${first!.event_id}`, [])
+    expect(info).toHaveBeenCalledWith('[trackpoint]', `INVALID: card_click ${second!.event_id}`, [
+      problem,
+    ])
   })
 })
 
