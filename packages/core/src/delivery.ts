@@ -4,7 +4,8 @@ import type { Reporter } from './reporter'
 import { backoffDelay, parseRetryAfter } from './retryPolicy'
 import { computeSign, createSigner } from './signer'
 import type { SendResult } from './transport'
-import { BEACON_BUDGET, postJson, sendOnExit } from './transport'
+import { createOffThreadPost } from './offThreadPost'
+import { BEACON_BUDGET, sendOnExit } from './transport'
 import type { Signature } from './types'
 import { utf8Length } from './utf8Length'
 
@@ -17,8 +18,12 @@ interface DebugAnswer {
 
 /** Room kept in a body for the envelope around the events. */
 const ENVELOPE_RESERVE = 512
-/** A `sign`-callback signature is reused for beacons while younger than this (server: ±5 min). */
-const SIGNATURE_REUSE_MS = 4 * 60_000
+/**
+ * A signature is reused for requests while younger than this, and for beacons while younger
+ * than four times this (the collector accepts ±5 min): one md5 or one call of the app's `sign`
+ * callback a minute instead of one per request.
+ */
+const SIGNATURE_REUSE_MS = 60_000
 const FIRST_RETRY_MS = 1000
 
 /**
@@ -36,6 +41,7 @@ export function createDelivery(
   const { appId, sign } = settings
   const secret = sign ? undefined : (settings.secret ?? '')
   const signer = createSigner(appId, secret, sign)
+  const post = createOffThreadPost()
   const inFlight = new Set<string>()
   let leader = false
   let stopped = false
@@ -48,6 +54,12 @@ export function createDelivery(
   /** What the current page exit already handed to beacons, and the budget left for it. */
   const beaconed = new Set<string>()
   let exitBudget = BEACON_BUDGET
+
+  /** A fresh enough signature, made anew at most once a minute. */
+  const freshSignature = async (): Promise<Signature> =>
+    lastSignature && Date.now() - lastSignature.timestamp < SIGNATURE_REUSE_MS
+      ? lastSignature
+      : (lastSignature = await signer(Date.now()))
 
   const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false
 
@@ -95,8 +107,8 @@ export function createDelivery(
     try {
       let result: SendResult
       try {
-        const signature = (lastSignature = await signer(Date.now()))
-        result = await postJson(url, envelope(signature, batch), settings.compress)
+        const signature = await freshSignature()
+        result = await post(url, envelope(signature, batch), settings.compress)
       } catch (cause) {
         if (!(cause instanceof TypeError)) {
           reporter.error({ kind: 'sign', message: 'sign() failed', cause })
@@ -197,12 +209,7 @@ export function createDelivery(
      * must be signed synchronously.
      */
     prepareExit(): void {
-      if (secret !== undefined) return
-      if (lastSignature && Date.now() - lastSignature.timestamp < SIGNATURE_REUSE_MS / 2) return
-      signer(Date.now()).then(
-        (s) => void (lastSignature = s),
-        () => undefined,
-      )
+      freshSignature().catch(() => undefined)
     },
 
     /**
@@ -211,6 +218,7 @@ export function createDelivery(
      * stored: a beacon is never confirmed, so the next visit sends them again (same event_id).
      */
     exit(): void {
+      void queue.flush()
       const now = Date.now()
       // `pagehide` and `visibilitychange` both fire on one exit: one budget, no event twice.
       const signature =
@@ -220,7 +228,7 @@ export function createDelivery(
               timestamp: now,
               sign: computeSign(appId, now, secret),
             }
-          : lastSignature && now - lastSignature.timestamp < SIGNATURE_REUSE_MS
+          : lastSignature && now - lastSignature.timestamp < 4 * SIGNATURE_REUSE_MS
             ? lastSignature
             : undefined
       if (!signature) return
@@ -249,6 +257,7 @@ export function createDelivery(
 
     stop(): void {
       stopped = true
+      post.close()
       clearTimeout(timer)
       if (typeof removeEventListener === 'function') removeEventListener('online', onOnline)
     },

@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from './options'
 import type { KeyValueStore } from './storage'
+import { utf8Length } from './utf8Length'
 
 /** One serialised event as the queue keeps it. */
 export interface QueuedEvent {
@@ -30,6 +31,19 @@ export type QueueLimits = Pick<
 >
 
 /**
+ * A segment is stored as one string, its events' JSON one per line (JSON text never holds a
+ * raw newline): the structured clone IndexedDB makes of one string is a copy, while an array
+ * of objects costs a walk per event (measured in docs/benchmarks.md).
+ */
+const pack = (events: QueuedEvent[]): string => events.map((e) => e.json).join('\n')
+
+const unpack = (text: string): QueuedEvent[] =>
+  text.split('\n').map((json) => {
+    const { event_id, timestamp } = JSON.parse(json) as { event_id: string; timestamp: number }
+    return { id: event_id, t: timestamp, json, bytes: utf8Length(json) }
+  })
+
+/**
  * The persistent queue. Events are written to the store in segments (one key holds up to
  * `maxBatchEvents` events) so a burst costs one write per segment, not one per event, and an
  * acknowledged batch deletes whole keys. Keys start with the time so they sort oldest first.
@@ -49,19 +63,44 @@ export function createEventQueue(
   const count = () => segments.reduce((n, s) => n + s.events.length, 0)
   const bytes = () => segments.reduce((n, s) => s.events.reduce((m, e) => m + e.bytes, n), 0)
 
-  /** Rewrites or deletes the segments that lost events. */
-  const rewrite = (changed: Set<Segment>): Promise<unknown> => {
-    segments = segments.filter((s) => s.events.length > 0)
-    return Promise.all(
-      [...changed].map((s) => (s.events.length ? store.set(s.key, s.events) : store.del(s.key))),
-    )
+  /**
+   * Keys of emptied segments, deleted together a moment later: an IndexedDB transaction costs
+   * the main thread ~0.2 ms, so a burst of acknowledgements shares one. Until then `load`
+   * ignores them; if the page dies first, the next visit re-sends them (the server dedups).
+   */
+  const doomed = new Set<string>()
+  let deleting: ReturnType<typeof setTimeout> | undefined
+  const deleteDoomed = (): Promise<unknown> => {
+    clearTimeout(deleting)
+    deleting = undefined
+    const keys = [...doomed]
+    if (!keys.length) return Promise.resolve()
+    return store.delMany(keys).then(() => keys.forEach((k) => doomed.delete(k)))
   }
 
-  /** Removes events matching `drop` (visited oldest first) from the index and the store. */
-  const dropWhere = (drop: (e: QueuedEvent) => boolean): [number, Promise<unknown>] => {
+  /** Rewrites the segments that lost events, and schedules deleting the emptied ones. */
+  const rewrite = (changed: Set<Segment>): Promise<unknown> => {
+    segments = segments.filter((s) => s.events.length > 0)
+    const rewritten = [...changed].filter((s) => s.events.length)
+    changed.forEach((s) => s.events.length || doomed.add(s.key))
+    if (doomed.size) deleting ??= setTimeout(deleteDoomed, 250)
+    return rewritten.length
+      ? store.setMany(rewritten.map((s) => [s.key, pack(s.events)]))
+      : Promise.resolve()
+  }
+
+  /**
+   * Removes events matching `drop` (visited oldest first) from the index and the store,
+   * stopping after `limit` (acknowledged batches are the oldest events: the scan ends early).
+   */
+  const dropWhere = (
+    drop: (e: QueuedEvent) => boolean,
+    limit = Infinity,
+  ): [number, Promise<unknown>] => {
     const changed = new Set<Segment>()
     let dropped = 0
     for (const segment of segments) {
+      if (dropped >= limit) break
       const kept = segment.events.filter((e) => !drop(e))
       if (kept.length !== segment.events.length) {
         dropped += segment.events.length - kept.length
@@ -96,7 +135,7 @@ export function createEventQueue(
      * sends — and are otherwise left in the store for the sending tab to load.
      */
     async write(events: QueuedEvent[], keep: () => boolean, inFlight: Set<string>): Promise<void> {
-      const writes: Promise<void>[] = []
+      const written: Segment[] = []
       for (let i = 0; i < events.length; i += limits.maxBatchEvents) {
         const key = `${Date.now().toString(36).padStart(9, '0')}.${tab}.${(seq++).toString(36).padStart(6, '0')}`
         const segment: Segment = {
@@ -105,24 +144,26 @@ export function createEventQueue(
           stored: false,
         }
         segments.push(segment)
-        writes.push(store.set(key, segment.events).then(() => void (segment.stored = true)))
+        written.push(segment)
       }
-      await Promise.all(writes)
+      // One transaction for the whole drain.
+      await store.setMany(written.map((s) => [s.key, pack(s.events)]))
+      written.forEach((s) => (s.stored = true))
       if (keep()) enforceLimits(inFlight)
       else segments = segments.filter((s) => !s.stored)
     },
 
     /** Reads segments other tabs (or earlier visits) wrote that the index does not have yet. */
     async load(inFlight: Set<string>): Promise<void> {
-      const known = new Set(segments.map((s) => s.key))
+      const known = new Set([...segments.map((s) => s.key), ...doomed])
       const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
       if (!fresh.length) return
       const values = await store.getMany(fresh)
       const current = new Set(segments.map((s) => s.key))
       fresh.forEach((key, i) => {
-        const events = values[i]
-        if (Array.isArray(events) && !current.has(key)) {
-          segments.push({ key, events: events as QueuedEvent[], stored: true })
+        const text = values[i]
+        if (typeof text === 'string' && !current.has(key)) {
+          segments.push({ key, events: unpack(text), stored: true })
         }
       })
       segments.sort((a, b) => (a.key < b.key ? -1 : 1))
@@ -139,8 +180,12 @@ export function createEventQueue(
       inFlight: Set<string>,
       oldest: number,
     ): QueuedEvent[] {
-      const [expired] = dropWhere((e) => e.t < oldest && !inFlight.has(e.id))
-      if (expired) onDrop(expired, 'expired')
+      // Events are in time order within a segment: only a segment whose first event is too old
+      // can hold expired ones, so the full scan runs only then.
+      if (segments.some((s) => s.events[0]!.t < oldest)) {
+        const [expired] = dropWhere((e) => e.t < oldest && !inFlight.has(e.id))
+        if (expired) onDrop(expired, 'expired')
+      }
       const batch: QueuedEvent[] = []
       let size = 0
       for (const segment of segments) {
@@ -161,7 +206,10 @@ export function createEventQueue(
     },
 
     /** Removes confirmed or rejected events from the index and the store. */
-    remove: (ids: Set<string>): Promise<unknown> => dropWhere((e) => ids.has(e.id))[1],
+    remove: (ids: Set<string>): Promise<unknown> => dropWhere((e) => ids.has(e.id), ids.size)[1],
+
+    /** Deletes acknowledged segments now (the page is going away). */
+    flush: deleteDoomed,
   }
 }
 

@@ -27,16 +27,18 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
     return verdict
   }
   // `path` holds the objects being copied above `value`: meeting one again is a cycle.
-  const copy = (value: unknown, path: unknown[]): unknown => {
-    if (typeof value !== 'object' || value === null) return value
+  // Primitives, the common case, are copied without a call or an allocation.
+  const copy = (value: object, path: object[]): unknown => {
     if (path.includes(value)) return '[Circular]'
     if (path.length > 20) return '[Too deep]'
-    if (Array.isArray(value)) return value.map((item) => copy(item, [...path, value]))
-    if (!isPlainObject(value)) return value
+    if (!Array.isArray(value) && !isPlainObject(value)) return value
+    const inner = [...path, value]
+    const item = (v: unknown) => (typeof v === 'object' && v !== null ? copy(v, inner) : v)
+    if (Array.isArray(value)) return value.map(item)
     const out: Props = {}
     for (const key in value) {
       // `__proto__` would set the copy's prototype instead of a property.
-      if (key !== '__proto__' && !isForbidden(key)) out[key] = copy(value[key], [...path, value])
+      if (key !== '__proto__' && !isForbidden(key)) out[key] = item(value[key])
     }
     return out
   }
@@ -85,26 +87,19 @@ function shallowEqual(a: Props, b: Props): boolean {
 }
 
 /**
- * JSON for one event that never throws: cycles become `"[Circular]"`, BigInt becomes a
- * string, functions and symbols are left out (as JSON does). The fast path is the plain
- * `JSON.stringify`; the replacer only runs for the rare value it rejects.
- * Returns `undefined` when even that fails (a throwing getter or `toJSON`).
+ * JSON for one event that never throws. Cycles never get here (the scrubber's copy replaced
+ * them), so the rare failure is a BigInt, which becomes a string; functions and symbols are
+ * left out as JSON does. Returns `undefined` when even that fails (a throwing `toJSON`, or a
+ * cycle a plugin added).
  */
 export function toJson(value: unknown): string | undefined {
   try {
     return JSON.stringify(value)
   } catch {
     try {
-      const ancestors: unknown[] = []
-      return JSON.stringify(value, function (this: unknown, _key, item: unknown) {
-        if (typeof item === 'bigint') return item.toString()
-        if (typeof item !== 'object' || item === null) return item
-        // `this` is the object holding `item`: drop ancestors that are not on its path.
-        while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
-        if (ancestors.includes(item)) return '[Circular]'
-        ancestors.push(item)
-        return item
-      })
+      return JSON.stringify(value, (_key, item: unknown) =>
+        typeof item === 'bigint' ? item.toString() : item,
+      )
     } catch {
       return undefined
     }

@@ -1,4 +1,4 @@
-import { createStore, del, getMany, keys, set } from 'idb-keyval'
+import { createStore, delMany, getMany, keys, setMany } from 'idb-keyval'
 
 /**
  * The tiny key-value interface the queue persists through. IndexedDB (via idb-keyval) is one
@@ -6,8 +6,10 @@ import { createStore, del, getMany, keys, set } from 'idb-keyval'
  */
 export interface KeyValueStore {
   getMany(keys: string[]): Promise<unknown[]>
-  set(key: string, value: unknown): Promise<void>
-  del(key: string): Promise<void>
+  /** Writes all entries in one transaction. */
+  setMany(entries: [string, unknown][]): Promise<void>
+  /** Deletes all keys in one transaction. */
+  delMany(keys: string[]): Promise<void>
   keys(): Promise<string[]>
 }
 
@@ -16,8 +18,8 @@ export function createMemoryStore(): KeyValueStore {
   const map = new Map<string, unknown>()
   return {
     getMany: async (ks) => ks.map((k) => map.get(k)),
-    set: async (k, v) => void map.set(k, v),
-    del: async (k) => void map.delete(k),
+    setMany: async (entries) => entries.forEach(([k, v]) => map.set(k, v)),
+    delMany: async (ks) => ks.forEach((k) => map.delete(k)),
     keys: async () => [...map.keys()],
   }
 }
@@ -27,8 +29,8 @@ export function createIndexedDbStore(appId: string): KeyValueStore {
   const db = createStore(`trackpoint:${appId}`, 'events')
   return {
     getMany: (ks) => getMany(ks, db),
-    set: (k, v) => set(k, v, db),
-    del: (k) => del(k, db),
+    setMany: (entries) => setMany(entries, db),
+    delMany: (ks) => delMany(ks, db),
     keys: () => keys<string>(db),
   }
 }
@@ -68,8 +70,8 @@ export function createPersistentStore(
     }
   return {
     getMany: guarded((s, ks: string[]) => s.getMany(ks)),
-    set: guarded((s, k: string, v: unknown) => s.set(k, v)),
-    del: guarded((s, k: string) => s.del(k)),
+    setMany: guarded((s, entries: [string, unknown][]) => s.setMany(entries)),
+    delMany: guarded((s, ks: string[]) => s.delMany(ks)),
     keys: guarded((s) => s.keys()),
   }
 }

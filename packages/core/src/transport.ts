@@ -16,18 +16,20 @@ export const DEBUG_PATH = '/api/v1/track/debug'
  */
 export const BEACON_BUDGET = 65536
 
-const gzip = (body: string): Promise<ArrayBuffer> =>
-  new Response(new Response(body).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
-
 /**
  * POSTs a JSON body, gzip-compressed with the browser's `CompressionStream` where it exists.
  * Throws only on network errors (offline, DNS, CORS, connection refused).
+ *
+ * Self-contained on purpose: it also runs in the transport worker, whose source is this
+ * function's text (see offThreadPost.ts). It may use only globals that workers have.
  */
 export async function postJson(url: string, body: string, compress: boolean): Promise<SendResult> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   let payload: BodyInit = body
   if (compress && typeof CompressionStream === 'function') {
-    payload = await gzip(body)
+    payload = await new Response(
+      new Response(body).body!.pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer()
     headers['Content-Encoding'] = 'gzip'
   }
   const response = await fetch(url, { method: 'POST', headers, body: payload, credentials: 'omit' })

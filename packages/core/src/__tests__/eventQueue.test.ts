@@ -13,17 +13,17 @@ const events = (n: number, prefix = 'e', bytes = 10): QueuedEvent[] =>
   Array.from({ length: n }, (_, i) => ({
     id: `${prefix}${i + 1}`,
     t: (i + 1) * 1000,
-    json: JSON.stringify({ event_id: `${prefix}${i + 1}` }),
+    json: JSON.stringify({ event_id: `${prefix}${i + 1}`, timestamp: (i + 1) * 1000 }),
     bytes,
   }))
 
 const ids = (list: QueuedEvent[]) => list.map((e) => e.id)
 
-/** What the store holds, key by key in key order. */
+/** What the store holds, key by key in key order: each value is one event's JSON per line. */
 async function stored(store: KeyValueStore): Promise<string[][]> {
   const keys = (await store.keys()).sort()
-  const values = (await store.getMany(keys)) as QueuedEvent[][]
-  return values.map(ids)
+  const values = (await store.getMany(keys)) as string[]
+  return values.map((text) => text.split('\n').map((line) => JSON.parse(line).event_id))
 }
 
 const setup = (limits: Partial<QueueLimits> = {}, store = createMemoryStore()) => {
@@ -58,9 +58,9 @@ describe('createEventQueue: write', () => {
     let finish = () => {}
     const slow: KeyValueStore = {
       ...memory,
-      set: (key, value) =>
+      setMany: (entries) =>
         new Promise<void>((resolve) => {
-          finish = () => void memory.set(key, value).then(resolve)
+          finish = () => void memory.setMany(entries).then(resolve)
         }),
     }
     const { queue } = setup({}, slow)
@@ -137,6 +137,7 @@ describe('createEventQueue: remove and pending', () => {
     const { store, queue } = setup()
     await queue.write(events(7), keep, NONE)
     await queue.remove(new Set(['e1', 'e2', 'e3', 'e7']))
+    await queue.flush()
     expect(await stored(store)).toEqual([['e4', 'e5', 'e6']])
     expect(await store.keys()).toHaveLength(1)
     expect(queue.count()).toBe(3)
@@ -161,6 +162,23 @@ describe('createEventQueue: remove and pending', () => {
   })
 })
 
+describe('createEventQueue: deleting acknowledged segments', () => {
+  it('deletes emptied segments together 250 ms later, and load ignores them meanwhile', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const { store, queue } = setup()
+    const delMany = vi.spyOn(store, 'delMany')
+    await queue.write(events(9), keep, NONE)
+    await queue.remove(new Set(['e1', 'e2', 'e3']))
+    await queue.remove(new Set(['e4', 'e5', 'e6']))
+    expect(await store.keys()).toHaveLength(3)
+    await queue.load(NONE)
+    expect(ids(queue.pending(NONE))).toEqual(['e7', 'e8', 'e9'])
+    await vi.advanceTimersByTimeAsync(250)
+    expect(delMany).toHaveBeenCalledOnce()
+    expect(await stored(store)).toEqual([['e7', 'e8', 'e9']])
+  })
+})
+
 describe('createEventQueue: bounds', () => {
   it('drops the oldest events beyond maxQueueEvents and reports how many', async () => {
     const { store, queue, onDrop } = setup({ maxQueueEvents: 5 })
@@ -168,6 +186,7 @@ describe('createEventQueue: bounds', () => {
     await queue.write(events(4, 'f'), keep, NONE)
     expect(onDrop).toHaveBeenCalledExactlyOnceWith(3, 'dropped')
     expect(ids(queue.pending(NONE))).toEqual(['e4', 'f1', 'f2', 'f3', 'f4'])
+    await queue.flush()
     expect((await stored(store)).flat()).toEqual(['e4', 'f1', 'f2', 'f3', 'f4'])
   })
 
@@ -257,6 +276,7 @@ describe('createEventQueue on IndexedDB (fake-indexeddb)', () => {
     const batch = queue.take(3, 1000, NONE, 0)
     expect(ids(batch)).toEqual(['e1', 'e2', 'e3'])
     await queue.remove(new Set([...ids(batch), 'e5']))
+    await queue.flush()
 
     const store = createIndexedDbStore('queue-idb')
     expect(await stored(store)).toEqual([['e4', 'e6'], ['e7']])

@@ -16,12 +16,12 @@ afterEach(() => {
 })
 
 describe('createMemoryStore', () => {
-  it('sets, reads, lists and deletes keys', async () => {
+  it('sets, reads, lists and deletes keys, many at a time', async () => {
     const store = createMemoryStore()
-    await store.set('a', [1])
-    await store.set('b', { x: 2 })
+    await store.setMany([['a', [1]]])
+    await store.setMany([['b', { x: 2 }]])
     expect(await store.getMany(['b', 'missing', 'a'])).toEqual([{ x: 2 }, undefined, [1]])
-    await store.del('a')
+    await store.delMany(['a'])
     expect(await store.keys()).toEqual(['b'])
   })
 })
@@ -29,7 +29,7 @@ describe('createMemoryStore', () => {
 describe('createPersistentStore', () => {
   it('keeps data in IndexedDB, where a second store of the same app sees it', async () => {
     const onFallback = vi.fn()
-    await createPersistentStore('shop', onFallback).set('k', [1, 2])
+    await createPersistentStore('shop', onFallback).setMany([['k', [1, 2]]])
     const again = createPersistentStore('shop', onFallback)
     expect(await again.getMany(['k'])).toEqual([[1, 2]])
     expect(await createIndexedDbStore('shop').keys()).toEqual(['k'])
@@ -43,7 +43,7 @@ describe('createPersistentStore', () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] })
     const onFallback = vi.fn()
     const store = createPersistentStore('shop', onFallback)
-    await Promise.all([store.set('a', 1), store.set('b', 2), store.keys()])
+    await Promise.all([store.setMany([['a', 1]]), store.setMany([['b', 2]]), store.keys()])
     vi.runAllTimers()
     vi.useRealTimers()
     expect(onFallback).toHaveBeenCalledOnce()
@@ -54,9 +54,9 @@ describe('createPersistentStore', () => {
     delete scope.indexedDB
     const onFallback = vi.fn()
     const store = createPersistentStore('shop', onFallback)
-    await store.set('a', 1)
-    await store.set('b', 2)
-    await store.del('a')
+    await store.setMany([['a', 1]])
+    await store.setMany([['b', 2]])
+    await store.delMany(['a'])
     expect(await store.keys()).toEqual(['b'])
     expect(await store.getMany(['b'])).toEqual([2])
     await new Promise((resolve) => setTimeout(resolve, 0))
@@ -66,13 +66,13 @@ describe('createPersistentStore', () => {
   it('falls back to memory and reports once when an IndexedDB operation throws', async () => {
     const onFallback = vi.fn()
     const store = createPersistentStore('shop', onFallback)
-    await store.set('before', 0)
+    await store.setMany([['before', 0]])
     // A function cannot be structured-cloned: IndexedDB's put throws DataCloneError.
-    await store.set('bad', () => 1)
+    await store.setMany([['bad', () => 1]])
     expect(onFallback).toHaveBeenCalledOnce()
     expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'DataCloneError' })
-    await store.set('after', 2)
-    await store.set('bad again', () => 3)
+    await store.setMany([['after', 2]])
+    await store.setMany([['bad again', () => 3]])
     expect(await store.getMany(['after'])).toEqual([2])
     expect(onFallback).toHaveBeenCalledOnce()
   })
@@ -83,7 +83,7 @@ describe('createPersistentStore', () => {
     })
     const onFallback = vi.fn()
     const store = createPersistentStore('shop', onFallback)
-    await store.set('a', 1)
+    await store.setMany([['a', 1]])
     expect(await store.getMany(['a'])).toEqual([1])
     expect(onFallback).toHaveBeenCalledOnce()
     expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'QuotaExceededError' })

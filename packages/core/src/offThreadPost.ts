@@ -1,0 +1,65 @@
+import type { SendResult } from './transport'
+import { postJson } from './transport'
+
+/** Sends one request body; the signature of {@link postJson}. */
+export type Post = (url: string, body: string, compress: boolean) => Promise<SendResult>
+
+/**
+ * {@link postJson} in a dedicated worker, so gzip and the request's own work leave the main
+ * thread: in Chromium one fetch costs 0.3–1 ms of main thread and gzip about as much per
+ * 30 KB body (docs/benchmarks.md). The worker's source is `postJson`'s own text, so the two
+ * threads share one implementation.
+ *
+ * Falls back to the main thread, for good, where there are no workers, where a CSP refuses
+ * `blob:` workers, or where the worker cannot run the code (a bundler rewrote `postJson` with
+ * helpers that live outside it); requests the worker had are then sent again from here.
+ */
+export function createOffThreadPost(): Post & { close(): void } {
+  let worker: Worker | undefined
+  let onMain = typeof Worker !== 'function'
+  let seq = 0
+  const waiting = new Map<number, [(result: Promise<SendResult>) => void, Parameters<Post>]>()
+
+  const fallBack = () => {
+    onMain = true
+    worker?.terminate()
+    waiting.forEach(([resolve, args]) => resolve(postJson(...args)))
+    waiting.clear()
+  }
+
+  const start = (): Worker => {
+    // A fetch network error is a TypeError: the worker says so, and anything else means the
+    // worker itself failed.
+    const source = `const post=${postJson};onmessage=({data:[id,...a]})=>post(...a).then(r=>postMessage([id,r]),e=>postMessage([id,0,e instanceof TypeError]))`
+    const started = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })))
+    started.onerror = fallBack
+    started.onmessage = ({ data: [id, result, networkError] }: MessageEvent) => {
+      const entry = waiting.get(id)
+      if (!entry) return
+      if (result || networkError) {
+        waiting.delete(id)
+        entry[0](
+          result ? Promise.resolve(result) : Promise.reject(new TypeError('Failed to fetch')),
+        )
+      } else fallBack()
+    }
+    return started
+  }
+
+  const post = (...args: Parameters<Post>): Promise<SendResult> => {
+    if (!onMain) {
+      try {
+        worker ??= start()
+        const id = ++seq
+        return new Promise((resolve) => {
+          waiting.set(id, [resolve, args])
+          worker!.postMessage([id, ...args])
+        })
+      } catch {
+        onMain = true
+      }
+    }
+    return postJson(...args)
+  }
+  return Object.assign(post, { close: () => worker?.terminate() })
+}
