@@ -49,7 +49,8 @@ export interface Site {
   /** Origin of the site, e.g. `http://127.0.0.1:41234`. */
   url: string
   /** URL of the page that creates `window.tracker` from `options`. */
-  trackerUrl(options: object): string
+  /** `csp`, when given, is sent as the page's Content-Security-Policy header. */
+  trackerUrl(options: object, csp?: string): string
   /** URL of a same-origin page without a tracker. */
   blankUrl: string
   close(): Promise<void>
@@ -59,7 +60,13 @@ export async function startSite(): Promise<Site> {
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://site').pathname
     if (path === '/tracker.html') {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(trackerPage)
+      const csp = new URL(req.url ?? '/', 'http://site').searchParams.get('csp')
+      res
+        .writeHead(200, {
+          'Content-Type': 'text/html; charset=utf-8',
+          ...(csp ? { 'Content-Security-Policy': csp } : {}),
+        })
+        .end(trackerPage)
     } else if (path === '/blank.html') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(blankPage)
     } else if (path === '/trackpoint.min.js') {
@@ -86,8 +93,8 @@ export async function startSite(): Promise<Site> {
   const url = `http://127.0.0.1:${address.port}`
   return {
     url,
-    trackerUrl: (options) =>
-      `${url}/tracker.html?${new URLSearchParams({ options: JSON.stringify(options) })}`,
+    trackerUrl: (options, csp) =>
+      `${url}/tracker.html?${new URLSearchParams({ options: JSON.stringify(options), ...(csp ? { csp } : {}) })}`,
     blankUrl: `${url}/blank.html`,
     close: () =>
       new Promise<void>((resolve) => {

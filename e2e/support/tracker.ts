@@ -37,6 +37,7 @@ export async function openTracker(
   site: Site,
   collector: Collector,
   options: Partial<PageTrackerOptions> = {},
+  csp?: string,
 ): Promise<void> {
   const full: PageTrackerOptions = {
     endpoint: collector.url,
@@ -46,7 +47,7 @@ export async function openTracker(
     maxRetryDelay: 1000,
     ...options,
   }
-  await page.goto(site.trackerUrl(full))
+  await page.goto(site.trackerUrl(full, csp))
   expect(await page.evaluate(() => typeof window.tracker), 'createTracker ran').toBe('object')
 }
 
