@@ -12,7 +12,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/__tests__/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/__tests__/**/*.test.ts',
+      'server-stub/src/**/__tests__/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     environment: 'node',
     restoreMocks: true,
   },
