@@ -1,5 +1,5 @@
 import { isForbiddenKey } from '@trackpoint/schema'
-import { createDelivery } from './delivery'
+import { createDelivery, ENVELOPE_RESERVE } from './delivery'
 import type { QueuedEvent } from './eventQueue'
 import { createEventQueue } from './eventQueue'
 import { createDebouncer, createRateLimiter, createScrubber, toJson } from './guards'
@@ -96,7 +96,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     for (const event of events) {
       const json = toJson(event)
       const bytes = json ? utf8Length(json) : 0
-      if (json && bytes <= maxBatchBytes - 512) {
+      if (json && bytes <= maxBatchBytes - ENVELOPE_RESERVE) {
         queued.push({ id: event.event_id, t: event.timestamp, json, bytes })
       } else {
         reporter.error({

@@ -17,7 +17,7 @@ interface DebugAnswer {
 }
 
 /** Room kept in a body for the envelope around the events. */
-const ENVELOPE_RESERVE = 512
+export const ENVELOPE_RESERVE = 512
 /**
  * A signature is reused for requests while younger than this, and for beacons while younger
  * than four times this (the collector accepts ±5 min): one md5 or one call of the app's `sign`
