@@ -71,4 +71,24 @@ const cdnBuild: RollupOptions = {
   },
 }
 
-export default [...packages.map(libraryBuild), cdnBuild]
+/** The reference backend for Node 20: `dist/cli.mjs` (the `trackpoint-server` bin) and `dist/index.mjs`. */
+const serverBuild: RollupOptions = (() => {
+  const { dependencies = {} } = JSON.parse(readFileSync('server-stub/package.json', 'utf8')) as {
+    dependencies?: Record<string, string>
+  }
+  const external = Object.keys(dependencies)
+  return {
+    input: { cli: 'server-stub/src/cli.ts', index: 'server-stub/src/index.ts' },
+    external: (id) =>
+      id.startsWith('node:') || external.some((dep) => id === dep || id.startsWith(`${dep}/`)),
+    plugins: [typescript({ tsconfig: 'server-stub/tsconfig.build.json' })],
+    output: {
+      dir: 'server-stub/dist',
+      format: 'es',
+      entryFileNames: '[name].mjs',
+      banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
+  }
+})()
+
+export default [...packages.map(libraryBuild), cdnBuild, serverBuild]

@@ -1,25 +1,24 @@
-// `npm start`: try the SDK end to end before the real backend exists.
+// `npm start`: the embedded backend and the examples, on one machine with nothing else installed.
 //
-// Starts the DEVELOPMENT collector of scripts/devCollector.mjs (in-memory, not the real
-// backend) with the development app `dev_app` / `dev_secret`, and serves the script-tag example
-// with the freshly built /trackpoint.min.js. Both listen on 127.0.0.1 only.
+// Starts @trackpoint/server with every role in this process — the in-process bus and the
+// ClickHouse engine (chdb), data in TRACKPOINT_DATA_DIR (default ./.data) — configured from the
+// environment as docs/server.md describes (without TRACKPOINT_APPS: the development app
+// `dev_app` / `dev_secret`), and serves the script-tag example with the freshly built
+// /trackpoint.min.js. Both listen on 127.0.0.1 only.
 //
-//   PORT           collector port, default 8080
+//   PORT           backend port, default 8080
 //   PORT_EXAMPLES  example site port, default 5173
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startCollector } from './devCollector.mjs'
+import { loadConfig, startServer } from '../server-stub/dist/index.mjs'
 
 const HOST = '127.0.0.1'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const exampleDir = join(root, 'examples', 'script-tag')
 const distDir = join(root, 'packages', 'core', 'dist')
 
-// The development app. Its secret ships to the browser in the example page: fine for a dev
-// collector on localhost, never for production (use the SDK's `sign` option there).
-const DEV_APP = { app_id: 'dev_app', secrets: ['dev_secret'] }
 // examples/script-tag/index.html names this endpoint; it is rewritten when PORT differs.
 const EXAMPLE_ENDPOINT = 'http://127.0.0.1:8080'
 
@@ -65,17 +64,6 @@ const fileFor = (pathname) => {
 }
 
 /**
- * @param {Array<{ event_name: string }>} events
- * @returns {string} e.g. `page_view, card_click×2`
- */
-const summarize = (events) => {
-  /** @type {Map<string, number>} */
-  const counts = new Map()
-  for (const { event_name: name } of events) counts.set(name, (counts.get(name) ?? 0) + 1)
-  return [...counts].map(([name, n]) => (n > 1 ? `${name}×${n}` : name)).join(', ')
-}
-
-/**
  * @param {number} port
  * @param {string} collectorUrl
  */
@@ -112,34 +100,28 @@ const startExampleSite = async (port, collectorUrl) => {
 }
 
 const main = async () => {
-  const collector = await startCollector({
-    host: HOST,
-    port: portFrom(process.env.PORT, 8080, 'PORT'),
-    apps: [DEV_APP],
-    onBatch: ({ request, events, debug }) => {
-      const where = `${request.path} ${request.kind}${request.encoding ? ` ${request.encoding}` : ''}`
-      if (request.status !== 200) {
-        console.log(`[dev collector] ${request.status} ${where}`)
-      } else if (debug) {
-        console.log(`[dev collector] debug ${where}: ${request.eventIds.length} event(s) validated`)
-      } else {
-        console.log(`[dev collector] ${where}: ${events.length} event(s): ${summarize(events)}`)
-      }
-    },
+  const config = loadConfig({
+    ...process.env,
+    PORT: String(portFrom(process.env.PORT, 8080, 'PORT')),
   })
+  const backend = await startServer({ config })
   const site = await startExampleSite(
     portFrom(process.env.PORT_EXAMPLES, 5173, 'PORT_EXAMPLES'),
-    collector.url,
+    backend.url ?? EXAMPLE_ENDPOINT,
   )
-
-  console.log(
+  const url = backend.url
+  console.error(
     [
       '',
-      'Trackpoint development server (not the real backend)',
+      'Trackpoint — embedded backend (in-process bus, ClickHouse engine) and the examples',
       `  example page   ${site.url}/`,
-      `  collector      ${collector.url}/api/v1/track  (app_id dev_app, secret dev_secret)`,
-      `  health         ${collector.url}/api/v1/track/health`,
-      'Events are printed below as they arrive and kept in memory only. Ctrl+C stops.',
+      `  collector      ${url}/api/v1/track   health ${url}/api/v1/track/health`,
+      `  stats          ${url}/api/stats/overview  (Authorization: Bearer ${backend.adminToken})`,
+      `  data           ${config.dataDir}`,
+      config.devApp
+        ? '  DEVELOPMENT APP dev_app / dev_secret (TRACKPOINT_APPS unset): for local use only.'
+        : `  apps           ${config.apps.map((app) => app.app_id).join(', ')}`,
+      'One JSON line per request follows. Ctrl+C stops.',
       '',
     ].join('\n'),
   )
@@ -149,10 +131,10 @@ const main = async () => {
   const stop = async (signal) => {
     if (stopping) process.exit(1) // a second Ctrl+C: do not wait for open connections
     stopping = true
-    console.log(`\n${signal}: stopping the development server`)
+    console.error(`\n${signal}: stopping`)
     site.server.closeAllConnections()
     await Promise.all([
-      collector.close(),
+      backend.close(),
       new Promise((resolve) => site.server.close(() => resolve(undefined))),
     ])
     process.exit(0)

@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest'
+import { createCircuitBreaker } from '../collector/circuitBreaker'
+import { createLoadGuard } from '../collector/loadGuard'
+import { createRateLimiter } from '../collector/rateLimiter'
+import { clientIp } from '../http/clientIp'
+import { createRegistry } from '../http/prometheus'
+import type { IncomingMessage } from 'node:http'
+
+describe('rate limiter', () => {
+  it('allows a burst, then refills at the rate', () => {
+    let clock = 0
+    const limiter = createRateLimiter(() => clock)
+    expect(limiter.take('k', 20, 10, 20)).toBe(0)
+    expect(limiter.take('k', 5, 10, 20)).toBe(1)
+    clock += 500
+    expect(limiter.take('k', 5, 10, 20)).toBe(0)
+    expect(limiter.take('k', 30, 10, 20)).toBe(2)
+    expect(limiter.take('other', 20, 10, 20)).toBe(0)
+  })
+
+  it('keeps memory bounded when keys are many', () => {
+    let clock = 0
+    const limiter = createRateLimiter(() => clock, 3)
+    for (let i = 0; i < 100; i++) {
+      clock += 1
+      expect(limiter.take(`ip${i}`, 1, 1, 1)).toBe(0)
+    }
+    // Bounded, so an old key starts over with a full bucket.
+    expect(limiter.take('ip0', 1, 1, 1)).toBe(0)
+  })
+})
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, lets one trial through after the cooldown', () => {
+    let clock = 0
+    const breaker = createCircuitBreaker({ failures: 2, cooldownMs: 3000, now: () => clock })
+    breaker.failure()
+    expect(breaker.blockedFor()).toBe(0)
+    breaker.failure()
+    expect(breaker.isOpen()).toBe(true)
+    expect(breaker.blockedFor()).toBe(3)
+    clock += 3000
+    expect(breaker.blockedFor()).toBe(0)
+    expect(breaker.blockedFor()).toBe(1)
+    breaker.failure()
+    expect(breaker.blockedFor()).toBe(3)
+    clock += 3000
+    expect(breaker.blockedFor()).toBe(0)
+    breaker.success()
+    expect(breaker.isOpen()).toBe(false)
+    expect(breaker.blockedFor()).toBe(0)
+  })
+})
+
+describe('load guard', () => {
+  it('bounds in-flight events in total and per app', () => {
+    const guard = createLoadGuard({
+      maxInflightEvents: 10,
+      maxEventLoopLagMs: 100,
+      eventLoopLag: () => 0,
+    })
+    const leaveA = guard.enter('a', 5)
+    expect(guard.hasRoom('a', 1)).toBe(false)
+    expect(guard.hasRoom('b', 5)).toBe(true)
+    const leaveB = guard.enter('b', 5)
+    expect(guard.hasRoom('c', 1)).toBe(false)
+    leaveA()
+    leaveA()
+    expect(guard.inflight()).toBe(5)
+    expect(guard.hasRoom('a', 5)).toBe(true)
+    leaveB()
+    // A request larger than the bounds passes when nothing else is in flight.
+    expect(guard.hasRoom('a', 50)).toBe(true)
+    guard.close()
+  })
+
+  it('measures sustained event-loop lag, and ignores a single stall', async () => {
+    // Bounds far apart, so a busy CI machine does not blur them.
+    const guard = createLoadGuard({ maxInflightEvents: 10, maxEventLoopLagMs: 150 })
+    const block = (ms: number) => {
+      const until = Date.now() + ms
+      while (Date.now() < until) {
+        // Busy: the event loop cannot run timers.
+      }
+    }
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0))
+    // Let the monitor take a first sample: it measures from one tick to the next.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    block(300)
+    await new Promise((resolve) => setTimeout(resolve, 800))
+    expect(guard.lagging()).toBe(false)
+    for (let i = 0; i < 7; i++) {
+      block(200)
+      await tick()
+    }
+    expect(guard.lagging()).toBe(true)
+    expect(guard.lagMs()).toBeGreaterThan(150)
+    guard.close()
+  })
+})
+
+describe('client IP', () => {
+  const req = (remoteAddress: string, forwarded?: string) =>
+    ({
+      socket: { remoteAddress },
+      headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
+    }) as unknown as IncomingMessage
+
+  it('uses the socket peer unless proxies are trusted', () => {
+    expect(clientIp(req('::ffff:10.0.0.1', '1.1.1.1'))).toBe('10.0.0.1')
+    expect(clientIp(req('10.0.0.1', '1.1.1.1, 2.2.2.2'), 1)).toBe('2.2.2.2')
+    expect(clientIp(req('10.0.0.1', '1.1.1.1, 2.2.2.2'), 2)).toBe('1.1.1.1')
+    expect(clientIp(req('10.0.0.1', '1.1.1.1'), 5)).toBe('1.1.1.1')
+    expect(clientIp(req('10.0.0.1'), 1)).toBe('10.0.0.1')
+  })
+})
+
+describe('prometheus registry', () => {
+  it('renders counters with escaped labels, gauges and cumulative histograms', () => {
+    const registry = createRegistry()
+    const counter = registry.counter('c_total', 'A counter.')
+    counter.inc({ reason: 'say "hi"\n' }, 2)
+    registry.gauge('g', 'A gauge.', () => 1.5)
+    const histogram = registry.histogram('h_seconds', 'A histogram.', [0.1, 1])
+    histogram.observe({ route: 'r' }, 0.05)
+    histogram.observe({ route: 'r' }, 0.5)
+    histogram.observe({ route: 'r' }, 5)
+    expect(registry.render()).toBe(
+      [
+        '# HELP c_total A counter.',
+        '# TYPE c_total counter',
+        'c_total{reason="say \\"hi\\"\\n"} 2',
+        '# HELP g A gauge.',
+        '# TYPE g gauge',
+        'g 1.5',
+        '# HELP h_seconds A histogram.',
+        '# TYPE h_seconds histogram',
+        'h_seconds_bucket{le="0.1",route="r"} 1',
+        'h_seconds_bucket{le="1",route="r"} 2',
+        'h_seconds_bucket{le="+Inf",route="r"} 3',
+        'h_seconds_sum{route="r"} 5.55',
+        'h_seconds_count{route="r"} 3',
+        '',
+      ].join('\n'),
+    )
+  })
+})

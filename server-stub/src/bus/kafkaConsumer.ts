@@ -1,0 +1,406 @@
+import type { Message, MessagesStream } from '@platformatic/kafka'
+import { Consumer, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
+import type { AcceptedEvent, BatchHandler } from '../types'
+import type { KafkaClientOptions } from './kafkaClientConfig'
+import {
+  closeKafkaClient,
+  DEAD_LETTER_REASON_HEADER,
+  DEAD_LETTER_TOPIC,
+  describeKafkaError,
+  kafkaLogger,
+  parseKafkaBrokers,
+  settleWithin,
+  sleep,
+  TRACKING_TOPIC,
+} from './kafkaClientConfig'
+
+/** Options of {@link createKafkaConsumer}. */
+export interface KafkaConsumerOptions extends KafkaClientOptions {
+  /** Consumer group: members share the partitions, and offsets are committed per group. */
+  groupId: string
+  /** Stores a batch; the offsets are committed only after it resolved. Must be idempotent. */
+  handler: BatchHandler
+  /**
+   * Most messages in one batch.
+   * @default 1000
+   */
+  batchSize?: number
+  /**
+   * How long a batch waits to fill up after its first message.
+   * @default 1000
+   */
+  batchWaitMs?: number
+  /**
+   * Topic to consume.
+   * @default 'tracking_events'
+   */
+  topic?: string
+  /**
+   * Topic for messages that cannot be parsed, with the reason in the
+   * `x-trackpoint-dlq-reason` header.
+   * @default 'tracking_events_dlq'
+   */
+  deadLetterTopic?: string
+  /**
+   * Checks a parsed message value; returns why it is not an event, or `undefined` when it is.
+   * Rejected messages go to the dead-letter topic instead of the handler.
+   * @default a check for an object with string event_id, event_name and user_id
+   */
+  validate?: (value: unknown) => string | undefined
+  /**
+   * First wait before a failed batch is handed to the handler again; it doubles per failure.
+   * @default 200
+   */
+  retryInitialMs?: number
+  /**
+   * Longest wait between two tries of a failed batch (and between reconnects).
+   * @default 5000
+   */
+  retryMaxMs?: number
+  /**
+   * Session timeout of the group membership: a member silent for this long loses its
+   * partitions. The broker accepts 6000 to 300000.
+   * @default 10000
+   */
+  sessionTimeoutMs?: number
+  /**
+   * Heartbeat interval; also how fast a member notices that the group rebalances.
+   * @default 1000
+   */
+  heartbeatIntervalMs?: number
+  /**
+   * How long a graceful {@link KafkaConsumer.stop} waits for the batch in flight before it
+   * abandons it uncommitted.
+   * @default 10000
+   */
+  stopTimeoutMs?: number
+  /**
+   * How long the consumer may go without a fetch answer (while it owns partitions and is not
+   * handling a batch) before it drops its connection and joins again.
+   * @default 30000
+   */
+  stallTimeoutMs?: number
+}
+
+/** Options of {@link KafkaConsumer.stop}. */
+export interface KafkaConsumerStopOptions {
+  /**
+   * Leave the batch in flight uncommitted even when its handler succeeds, as a crash between
+   * handle and commit would; the group hands it to the next member.
+   * @default false
+   */
+  abandon?: boolean
+}
+
+/** A running consumer from {@link createKafkaConsumer}. */
+export interface KafkaConsumer {
+  /** Resolves once the consumer joined its group for the first time and fetches. */
+  ready(): Promise<void>
+  /**
+   * Stops fetching, lets the batch in flight finish and commit (or abandons it, see
+   * {@link KafkaConsumerStopOptions.abandon}), leaves the group and disconnects. Idempotent.
+   */
+  stop(options?: KafkaConsumerStopOptions): Promise<void>
+}
+
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
+
+interface Session {
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
+  stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer>
+  /** Set when the stream failed or ended: its batches can no longer be committed. */
+  dead: boolean
+  inFlight?: Promise<void>
+}
+
+/**
+ * Consumes `tracking_events` in a consumer group and hands batches (by size and time) to
+ * `handler.handle`. At-least-once: offsets are committed by hand, only after `handle`
+ * resolved; when it throws, the same batch is handed over again after a growing pause (capped),
+ * and nothing after it is fetched meanwhile. A crash in between replays the batch to the next
+ * member of the group, so the handler must be idempotent (the store dedups on event_id).
+ *
+ * Messages that are not JSON events go to the dead-letter topic with the reason before their
+ * batch is committed, so one bad message never blocks the partition.
+ *
+ * The consumer survives broker restarts: when its stream fails it reconnects with backoff and
+ * resumes from the committed offsets.
+ *
+ * @param options - Brokers, group, handler and batching.
+ */
+export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
+  const brokers = parseKafkaBrokers(options.brokers)
+  const clientId = options.clientId ?? 'trackpoint'
+  const topic = options.topic ?? TRACKING_TOPIC
+  const deadLetterTopic = options.deadLetterTopic ?? DEAD_LETTER_TOPIC
+  const batchSize = options.batchSize ?? 1000
+  const batchWaitMs = options.batchWaitMs ?? 1000
+  const retryInitialMs = options.retryInitialMs ?? 200
+  const retryMaxMs = options.retryMaxMs ?? 5000
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000
+  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000
+  const validate = options.validate ?? validateEventShape
+  const logger = kafkaLogger(options)
+  const log = (msg: string, error: unknown, fields: Record<string, unknown> = {}) =>
+    logger.error({ msg, groupId: options.groupId, ...fields, error: describeKafkaError(error) })
+
+  let stopping = false
+  let abandoning = false
+  const stopSignal = new AbortController()
+  let session: Session | undefined
+  let deadLetters: Producer<Buffer, Buffer, string, string> | undefined
+  let markReady: () => void = () => undefined
+  const readyPromise = new Promise<void>((resolve) => (markReady = resolve))
+
+  /** Parses a batch: events for the handler, the rest with their reasons for the DLQ. */
+  const split = (batch: RawMessage[]) => {
+    const events: AcceptedEvent[] = []
+    const rejected: { message: RawMessage; reason: string }[] = []
+    for (const message of batch) {
+      let value: unknown
+      try {
+        value = JSON.parse(message.value?.toString('utf8') ?? '')
+      } catch (error) {
+        rejected.push({ message, reason: `not JSON: ${describeKafkaError(error)}` })
+        continue
+      }
+      const reason = validate(value)
+      if (reason === undefined) events.push(value as AcceptedEvent)
+      else rejected.push({ message, reason })
+    }
+    return { events, rejected }
+  }
+
+  const sendToDeadLetters = async (rejected: { message: RawMessage; reason: string }[]) => {
+    deadLetters ??= new Producer({
+      clientId: `${clientId}-dlq`,
+      bootstrapBrokers: brokers,
+      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+      acks: ProduceAcks.ALL,
+      retries: 3,
+      retryDelay: 250,
+    })
+    await deadLetters.send({
+      messages: rejected.map(({ message, reason }) => ({
+        topic: deadLetterTopic,
+        key: message.key,
+        value: message.value,
+        headers: {
+          [DEAD_LETTER_REASON_HEADER]: reason,
+          'x-trackpoint-dlq-source': `${message.topic}/${message.partition}/${message.offset}`,
+        },
+      })),
+    })
+  }
+
+  /** Commits, per partition, the offset after the last message of the batch. */
+  const commit = async (current: Session, batch: RawMessage[]) => {
+    const next = new Map<string, { topic: string; partition: number; offset: bigint }>()
+    for (const { topic: name, partition, offset } of batch) {
+      const key = `${name}:${partition}`
+      if ((next.get(key)?.offset ?? -1n) <= offset) {
+        next.set(key, { topic: name, partition, offset: offset + 1n })
+      }
+    }
+    const offsets = [...next.values()].map((entry) => ({ ...entry, leaderEpoch: -1 }))
+    await current.consumer.commit({ offsets })
+  }
+
+  const processBatch = async (current: Session, batch: RawMessage[]) => {
+    const { events, rejected } = split(batch)
+    let deadLettered = !rejected.length
+    let delay = retryInitialMs
+    for (;;) {
+      try {
+        if (!deadLettered) {
+          await sendToDeadLetters(rejected)
+          deadLettered = true
+        }
+        if (events.length) await options.handler.handle(events)
+        break
+      } catch (error) {
+        log('kafka batch failed; it will be retried', error, { events: events.length })
+        // Stopping, or a dead stream: leave the batch uncommitted, the group replays it.
+        if (stopping || current.dead) return
+        await sleep(delay, stopSignal.signal)
+        delay = Math.min(delay * 2, retryMaxMs)
+        if (stopping || current.dead) return
+      }
+    }
+    if (abandoning) return
+    try {
+      await commit(current, batch)
+    } catch (error) {
+      // Not retried: the handler already has the batch, and whoever owns these partitions next
+      // replays it from the last commit, which an idempotent handler absorbs.
+      log('kafka commit failed; the batch will be replayed', error, { messages: batch.length })
+    }
+  }
+
+  /** Runs one consumer instance until its stream fails or the consumer stops. */
+  const runSession = async (current: Session): Promise<void> => {
+    const joining = current.consumer.consume({
+      topics: [topic],
+      autocommit: false,
+      // A group without commits starts at the oldest retained event, so nothing published
+      // before the first consumer joined is skipped.
+      mode: 'committed',
+      fallbackMode: 'earliest',
+    })
+    const giveUp = new AbortController()
+    const stream = await Promise.race([
+      joining,
+      sleep(stallTimeoutMs, giveUp.signal).then(() => {
+        throw new Error(`could not join group ${options.groupId} within ${stallTimeoutMs} ms`)
+      }),
+    ]).finally(() => giveUp.abort())
+    current.stream = stream
+    markReady()
+    const buffer: RawMessage[] = []
+    let timer: NodeJS.Timeout | undefined
+
+    const flush = () => {
+      clearTimeout(timer)
+      timer = undefined
+      if (current.inFlight || !buffer.length || stopping || current.dead) return
+      // Nothing after this batch is fetched until it is committed: at-least-once, in order.
+      stream.pause()
+      const batch = buffer.splice(0, batchSize)
+      current.inFlight = processBatch(current, batch).finally(() => {
+        current.inFlight = undefined
+        if (stopping || current.dead) return
+        if (buffer.length >= batchSize) flush()
+        else {
+          if (buffer.length) timer ??= setTimeout(flush, batchWaitMs)
+          stream.resume()
+        }
+      })
+    }
+
+    await new Promise<void>((resolve) => {
+      const end = (error?: unknown) => {
+        if (current.dead) return
+        if (error !== undefined && !stopping) log('kafka consumer stream failed', error)
+        current.dead = true
+        clearTimeout(timer)
+        clearInterval(watchdog)
+        stopSignal.signal.removeEventListener('abort', onStop)
+        resolve()
+      }
+      const onStop = () => end()
+      // A fetch answers at least every maxWaitTime. When none came for stallTimeoutMs while
+      // partitions are assigned and no batch is being handled, the client is wedged (a request
+      // lost in a broker restart can leave it waiting for good): start over.
+      let lastFetch = Date.now()
+      stream.on('fetch', () => (lastFetch = Date.now()))
+      const watchdog = setInterval(() => {
+        if (current.inFlight || !current.consumer.assignments?.length) lastFetch = Date.now()
+        else if (Date.now() - lastFetch > stallTimeoutMs) {
+          end(new Error(`no fetch answer for ${stallTimeoutMs} ms`))
+        }
+      }, 1000)
+      stream.on('data', (message: RawMessage) => {
+        buffer.push(message)
+        if (buffer.length >= batchSize) flush()
+        else timer ??= setTimeout(flush, batchWaitMs)
+      })
+      // Listeners stay for good: an 'error' event nobody listens to would crash the process.
+      stream.on('error', end)
+      current.consumer.on('error', end)
+      stream.once('close', onStop)
+      stream.once('end', onStop)
+      stopSignal.signal.addEventListener('abort', onStop, { once: true })
+      // stop() may have come while consume() was still joining the group.
+      if (stopSignal.signal.aborted) onStop()
+    })
+  }
+
+  const closeSession = async (current: Session) => {
+    current.dead = true
+    // Bounded: a broker that went away must not hold up a stop or a reconnect.
+    await settleWithin(current.stream?.close(), 5000)
+    await closeKafkaClient(current.consumer)
+  }
+
+  /** Keeps one consumer instance running, and replaces it with backoff when it fails. */
+  const supervise = async () => {
+    let delay = retryInitialMs
+    while (!stopping) {
+      const current: Session = {
+        consumer: new Consumer({
+          clientId: `${clientId}-consumer`,
+          bootstrapBrokers: brokers,
+          groupId: options.groupId,
+          autocommit: false,
+          sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+          heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
+          rebalanceTimeout: options.sessionTimeoutMs ?? 10_000,
+          // Short long-polls: a stop or a rebalance need not wait for an idle fetch to return.
+          maxWaitTime: 500,
+          retries: 3,
+          retryDelay: 250,
+        }),
+        dead: false,
+      }
+      // Until the stream runs, a failed rejoin is only logged (the stream then fails too).
+      current.consumer.on('error', (error: unknown) => {
+        if (!current.stream) log('kafka consumer failed', error)
+      })
+      session = current
+      try {
+        await runSession(current)
+        delay = retryInitialMs
+      } catch (error) {
+        if (!stopping) log('kafka consumer could not start', error)
+      }
+      if (!stopping) {
+        // A batch in flight on a failed stream ends by itself (it is not committed).
+        await current.inFlight
+        await closeSession(current)
+        await sleep(delay, stopSignal.signal)
+        delay = Math.min(delay * 2, retryMaxMs)
+      }
+    }
+  }
+  const supervisor = supervise()
+
+  let stopped: Promise<void> | undefined
+  return {
+    ready: () => readyPromise,
+    stop(stopOptions = {}) {
+      stopped ??= (async () => {
+        stopping = true
+        abandoning = stopOptions.abandon ?? false
+        const current = session
+        current?.stream?.pause()
+        if (current?.inFlight && !abandoning) {
+          const finished = await Promise.race([
+            current.inFlight.then(() => true),
+            sleep(stopTimeoutMs).then(() => false),
+          ])
+          if (!finished) abandoning = true
+        }
+        stopSignal.abort()
+        await supervisor
+        if (current) await closeSession(current)
+        await closeKafkaClient(deadLetters)
+      })()
+      return stopped
+    },
+  }
+}
+
+/**
+ * The default {@link KafkaConsumerOptions.validate}: the fields the consumer and the §六 dedup
+ * key on must be there. Full validation against the tracking plan happened in the collector.
+ */
+export function validateEventShape(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not an event object'
+  }
+  const event = value as Record<string, unknown>
+  for (const field of ['event_id', 'event_name', 'user_id'] as const) {
+    if (typeof event[field] !== 'string' || !event[field]) return `${field} missing or not a string`
+  }
+  return undefined
+}

@@ -1,0 +1,88 @@
+import type { AcceptedEvent, BatchHandler, EventBus } from '../types'
+
+/** Options of {@link createMemoryBus}. */
+export interface MemoryBusOptions {
+  /**
+   * Most events handed to the handler in one call when publishes are grouped.
+   * @default 10000
+   */
+  maxGroupEvents?: number
+}
+
+interface Waiter {
+  events: AcceptedEvent[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * The embedded bus of the one-machine deployment: `publish` resolves only after
+ * `handler.handle` stored the events, so the collector's 2xx means stored, exactly as with
+ * Kafka's acks=all.
+ *
+ * Calls to the handler never overlap: the consumer's §六 dedup state must see one batch after
+ * another, as it does per Kafka partition. Publishes that arrive while the handler is busy are
+ * grouped into the next call (group commit), so many small requests cost few store inserts.
+ * When a call fails, every publish grouped into it rejects (the collector answers 503 and the
+ * SDK retries; the handler is idempotent on event_id, so a partly stored group is harmless).
+ *
+ * @param handler - Stores a batch, e.g. the consumer's batch handler over chdb.
+ * @param options - Grouping bounds.
+ */
+export function createMemoryBus(handler: BatchHandler, options: MemoryBusOptions = {}): EventBus {
+  const maxGroupEvents = options.maxGroupEvents ?? 10_000
+  const waiting: Waiter[] = []
+  let running: Promise<void> | undefined
+  let closed = false
+
+  /** Takes waiters from the front until the group would pass `maxGroupEvents` (at least one). */
+  const takeGroup = (): Waiter[] => {
+    const group: Waiter[] = []
+    let size = 0
+    while (waiting.length) {
+      const next = waiting[0]!
+      if (group.length && size + next.events.length > maxGroupEvents) break
+      group.push(waiting.shift()!)
+      size += next.events.length
+    }
+    return group
+  }
+
+  const drain = async (): Promise<void> => {
+    while (waiting.length) {
+      const group = takeGroup()
+      try {
+        await handler.handle(group.flatMap((waiter) => waiter.events))
+        group.forEach((waiter) => waiter.resolve())
+      } catch (error) {
+        group.forEach((waiter) => waiter.reject(error))
+      }
+    }
+  }
+
+  /** Starts draining unless it runs; a publish that lands while a drain winds down restarts it. */
+  const kick = (): void => {
+    if (running || !waiting.length) return
+    running = drain().finally(() => {
+      running = undefined
+      kick()
+    })
+  }
+
+  return {
+    publish(events) {
+      if (closed) return Promise.reject(new Error('the memory bus is closed'))
+      if (!events.length) return Promise.resolve()
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ events, resolve, reject })
+        kick()
+      })
+    },
+    connected: () => !closed,
+    async close() {
+      closed = true
+      // Publishes already accepted are finished, not dropped: their senders wait for the answer.
+      while (running) await running
+    },
+  }
+}

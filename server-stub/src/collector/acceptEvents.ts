@@ -1,0 +1,99 @@
+import {
+  validateEvent,
+  ValidationErrorCode,
+  type CommonFields,
+  type IndexedValidationResult,
+  type ValidationError,
+} from '@trackpoint/schema'
+import type { AcceptedEvent } from '../types'
+import type { Envelope } from './envelope'
+
+/** An event refused by the tracking plan, as listed in the answer. */
+export interface RejectedEvent {
+  event_index: number
+  errors: ValidationError[]
+}
+
+/** The events of one request, sorted into accepted (stamped) and rejected. */
+export interface SortedEvents {
+  /** One result per event, in order (the debug API's `validation_results`). */
+  results: IndexedValidationResult[]
+  /** Valid events, stamped, ready for the bus. */
+  accepted: AcceptedEvent[]
+  /** Invalid events with their reasons. */
+  rejected: RejectedEvent[]
+}
+
+/** Where the request came from, stamped on each event by the server. */
+export interface Stamp {
+  app_id: string
+  client_ip: string
+  received_at: number
+}
+
+/**
+ * Levels of objects and arrays an event may have (the event is 1, `properties` 2). Deeper
+ * events are refused before validation: the validator and every JSON.stringify downstream
+ * recurse, and an event that overflowed the stack on the bus would fail its batch for ever.
+ */
+const MAX_EVENT_DEPTH = 16
+
+const TOO_DEEP = {
+  valid: false,
+  errors: [
+    {
+      field: 'properties',
+      code: ValidationErrorCode.InvalidValue,
+      message: `the event nests objects or arrays more than ${MAX_EVENT_DEPTH} levels deep; flatten its properties`,
+    },
+  ],
+}
+
+/** Whether `value` nests objects/arrays more than `max` levels; iterative, so it cannot overflow. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]]
+  while (stack.length) {
+    const [node, depth] = stack.pop()!
+    if (typeof node !== 'object' || node === null) continue
+    if (depth > max) return true
+    for (const child of Object.values(node)) stack.push([child, depth + 1])
+  }
+  return false
+}
+
+/**
+ * Validates each event against the tracking plan (@trackpoint/schema `validateEvent`, as
+ * `validateEvents` does, plus a nesting bound) and stamps the valid ones. Only the fields of §三 are copied: a client cannot set `received_at`, `client_ip` or
+ * `app_id` of its own, nor smuggle other top-level fields onto the bus.
+ */
+export function acceptEvents(envelope: Envelope, stamp: Stamp): SortedEvents {
+  const results = envelope.events.map((event, event_index): IndexedValidationResult => ({
+    event_index,
+    ...(nestedDeeperThan(event, MAX_EVENT_DEPTH) ? TOO_DEEP : validateEvent(event)),
+  }))
+  const accepted: AcceptedEvent[] = []
+  const rejected: RejectedEvent[] = []
+  for (const result of results) {
+    if (!result.valid) {
+      rejected.push({ event_index: result.event_index, errors: result.errors })
+      continue
+    }
+    const event = envelope.events[result.event_index] as CommonFields
+    accepted.push({
+      event_id: event.event_id,
+      event_name: event.event_name,
+      user_id: event.user_id,
+      timestamp: event.timestamp,
+      platform: event.platform,
+      page: event.page,
+      session_id: event.session_id,
+      properties: event.properties ?? {},
+      app_id: stamp.app_id,
+      client_ip: stamp.client_ip,
+      received_at: stamp.received_at,
+      sdk_version: envelope.sdk_version,
+      app_version: envelope.app_version,
+    })
+  }
+  return { results, accepted, rejected }
+}

@@ -1,0 +1,181 @@
+import type { IncomingMessage } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import type { AppConfig, CollectorLimits } from '../config'
+import { clientIp } from '../http/clientIp'
+import { HttpError } from '../http/httpError'
+import type { Logger } from '../http/logger'
+import { decodeBody, readRawBody } from '../http/readBody'
+import type { EventBus } from '../types'
+import type { AccessPolicy } from './accessPolicy'
+import { acceptEvents } from './acceptEvents'
+import type { Answer, RequestRecord } from './answer'
+import { authenticate } from './authenticate'
+import type { CircuitBreaker } from './circuitBreaker'
+import type { CollectorMetrics } from './collectorMetrics'
+import { parseEnvelope } from './envelope'
+import type { LoadGuard } from './loadGuard'
+import type { RateLimiter } from './rateLimiter'
+
+/** What the track routes need; assembled once by `createCollector`. */
+export interface TrackDeps {
+  apps: ReadonlyMap<string, AppConfig>
+  limits: CollectorLimits
+  trustProxy: number
+  bus: EventBus
+  access: AccessPolicy
+  limiter: RateLimiter
+  guard: LoadGuard
+  breaker: CircuitBreaker
+  metrics: CollectorMetrics
+  logger: Logger
+  now: () => number
+  /** `Retry-After` seconds when the bus fails. */
+  busRetryAfter: number
+  /** `Retry-After` seconds when the collector sheds load. */
+  overloadRetryAfter: number
+}
+
+/** `sendBeacon` sends text/plain (CORS-safelisted, no preflight); fetch sends JSON. */
+const BODY_TYPES = /^(application\/json|text\/plain)\s*(;|$)/i
+
+const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
+
+/** Rejects when `promise` has not settled within `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bus did not acknowledge within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * The POST routes of §五: `/api/v1/track`, `/batch` and `/debug`. Cheap refusals come first
+ * (load shedding, per-IP rate) so that a flood costs little; the body is read within limits,
+ * authenticated, rate-limited per app, validated event by event, and published. The answer is
+ * 2xx only once the bus acknowledged every accepted event.
+ */
+export function createTrackHandler(deps: TrackDeps) {
+  const { limits, guard, limiter, metrics } = deps
+  const overloaded = (message: string) =>
+    new HttpError(503, message, 'overloaded', deps.overloadRetryAfter)
+
+  /** Hands the accepted events to the bus and waits for its acknowledgement. */
+  const publish = async (app: AppConfig, events: Parameters<EventBus['publish']>[0]) => {
+    if (!guard.hasRoom(app.app_id, events.length)) {
+      throw overloaded('the collector has too many events waiting for storage; retry later')
+    }
+    const wait = deps.breaker.blockedFor()
+    if (wait > 0) {
+      throw new HttpError(503, 'event storage is unavailable; retry later', 'bus_unavailable', wait)
+    }
+    const leave = guard.enter(app.app_id, events.length)
+    // In flight until the bus settles, even after a timeout: the events may still land.
+    let published: Promise<void>
+    try {
+      published = deps.bus.publish(events).finally(leave)
+    } catch (error) {
+      // A bus that throws instead of rejecting is still a failed publish, not a 500.
+      leave()
+      published = Promise.reject(error as Error)
+    }
+    try {
+      await within(published, limits.publishTimeoutMs)
+      deps.breaker.success()
+    } catch (error) {
+      published.catch(() => undefined)
+      deps.breaker.failure()
+      deps.logger.error({ msg: 'bus publish failed', app_id: app.app_id, error: String(error) })
+      throw new HttpError(
+        503,
+        'event storage did not acknowledge the events; send them again later',
+        'bus_unavailable',
+        deps.busRetryAfter,
+      )
+    }
+  }
+
+  return async (req: IncomingMessage, record: RequestRecord, debug: boolean): Promise<Answer> => {
+    const started = performance.now()
+    if (guard.lagging()) throw overloaded('the collector is overloaded; retry later')
+    const ip = clientIp(req, deps.trustProxy)
+    const ipRate = limits.ipRequestsPerSecond
+    const ipWait = limiter.take(`ip:${ip}`, 1, ipRate, 2 * ipRate)
+    if (ipWait) {
+      throw new HttpError(429, 'too many requests from this IP address', 'rate_limited_ip', ipWait)
+    }
+    const type = single(req.headers['content-type'])
+    if (type !== undefined && !BODY_TYPES.test(type)) {
+      throw new HttpError(
+        400,
+        `Content-Type ${type} is not supported; send application/json or text/plain`,
+        'bad_content_type',
+      )
+    }
+    const raw = await readRawBody(req, limits.maxBodyBytes)
+    const text = await decodeBody(raw, single(req.headers['content-encoding']), limits)
+    const envelope = parseEnvelope(text, limits.maxEventsPerRequest)
+    record.events = envelope.events.length
+    const app = authenticate(envelope, single(req.headers.authorization), deps.apps, deps.now())
+    record.app_id = app.app_id
+    deps.access.check(app, single(req.headers.origin), ip)
+    const rate = app.events_per_second ?? limits.appEventsPerSecond
+    const appWait = limiter.take(`app:${app.app_id}`, envelope.events.length, rate, 2 * rate)
+    if (appWait) {
+      throw new HttpError(
+        429,
+        `app "${app.app_id}" is over its rate of ${rate} events per second`,
+        'rate_limited_app',
+        appWait,
+      )
+    }
+
+    const stamp = { app_id: app.app_id, client_ip: ip, received_at: deps.now() }
+    const { results, accepted, rejected } = acceptEvents(envelope, stamp)
+    if (debug) {
+      // §五.3: validate and report; nothing is published.
+      return {
+        status: 200,
+        body: {
+          code: 200,
+          message: 'success',
+          debug_info: {
+            validation_results: results,
+            processing_time_ms: Math.round(performance.now() - started),
+            would_be_stored: rejected.length === 0,
+          },
+        },
+      }
+    }
+    // Counted by the first reason, so the per-reason counts add up to the events rejected.
+    for (const { errors } of rejected)
+      metrics.rejected.inc({ reason: errors[0]?.code ?? 'invalid' })
+    record.rejected = rejected.length
+    if (!accepted.length) {
+      record.reason = 'invalid_events'
+      return {
+        status: 400,
+        body: {
+          code: 400,
+          message: `none of the ${rejected.length} event(s) is valid; see rejected for the reasons`,
+          processed_count: 0,
+          rejected,
+        },
+      }
+    }
+    await publish(app, accepted)
+    record.accepted = accepted.length
+    metrics.accepted.inc({ app_id: app.app_id }, accepted.length)
+    return {
+      status: 200,
+      body: {
+        code: 200,
+        message: rejected.length
+          ? `accepted ${accepted.length} event(s), rejected ${rejected.length}; see rejected`
+          : 'success',
+        processed_count: accepted.length,
+        ...(rejected.length > 0 && { rejected }),
+      },
+    }
+  }
+}

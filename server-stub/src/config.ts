@@ -1,0 +1,290 @@
+import { isIP } from 'node:net'
+import { resolve } from 'node:path'
+
+/** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
+export interface AppConfig {
+  /** The app's id, sent by the SDK as `app_id`. */
+  app_id: string
+  /**
+   * Secrets that sign valid requests, md5(app_id + timestamp + secret) (§五.5). List the new
+   * secret beside the old one while clients move over, then drop the old one (rotation).
+   * A secret also works as `Authorization: Bearer <secret>` for server-side senders.
+   */
+  secrets: string[]
+  /**
+   * Page origins allowed to send for this app, e.g. `https://onchain.example.com`; `*` allows
+   * any. Requests without an `Origin` header (servers, curl) are not checked against it.
+   */
+  allowed_origins: string[]
+  /** When set, only these client IPs or CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`) may send. */
+  allowed_ips?: string[]
+  /**
+   * Events per second this app may send, with bursts of twice as many.
+   * @default limits.appEventsPerSecond
+   */
+  events_per_second?: number
+}
+
+/** Bounds that keep the collector up under abuse and overload. Every field has an env var. */
+export interface CollectorLimits {
+  /** Most bytes of a request body on the wire (`TRACKPOINT_MAX_BODY_BYTES`). @default 65536 */
+  maxBodyBytes: number
+  /** Most bytes of a body after gunzip (`TRACKPOINT_MAX_INFLATED_BYTES`). @default 1048576 */
+  maxInflatedBytes: number
+  /** Most events in one request, §五.2 (`TRACKPOINT_MAX_EVENTS_PER_REQUEST`). @default 100 */
+  maxEventsPerRequest: number
+  /** Default events per second per app (`TRACKPOINT_APP_EVENTS_PER_SECOND`). @default 100000 */
+  appEventsPerSecond: number
+  /** Requests per second per client IP (`TRACKPOINT_IP_REQUESTS_PER_SECOND`). @default 1000 */
+  ipRequestsPerSecond: number
+  /**
+   * Most events handed to the bus and not yet acknowledged, all apps together
+   * (`TRACKPOINT_MAX_INFLIGHT_EVENTS`). One app may hold at most half of them.
+   * @default 50000
+   */
+  maxInflightEvents: number
+  /** Event-loop lag above which requests get 503 (`TRACKPOINT_MAX_EVENT_LOOP_LAG_MS`). @default 500 */
+  maxEventLoopLagMs: number
+  /** How long to wait for the bus to acknowledge (`TRACKPOINT_PUBLISH_TIMEOUT_MS`). @default 10000 */
+  publishTimeoutMs: number
+}
+
+/** The configuration of every role, read from the environment by {@link loadConfig}. */
+export interface Config {
+  /** `PORT`. @default 8080 */
+  port: number
+  /** `HOST`. @default '127.0.0.1' */
+  host: string
+  /** `TRACKPOINT_APPS`; the development app when unset. */
+  apps: AppConfig[]
+  /** True when `TRACKPOINT_APPS` is unset and {@link DEV_APP} is in use: say so loudly. */
+  devApp: boolean
+  /** `TRACKPOINT_ADMIN_TOKEN`: Bearer token of the stats and admin API. */
+  adminToken: string | undefined
+  /** `TRACKPOINT_DATA_DIR`, absolute. @default './.data' */
+  dataDir: string
+  /** `KAFKA_BROKERS` (comma-separated `host:port`); unset means the embedded bus. */
+  kafkaBrokers: string[] | undefined
+  /** `CLICKHOUSE_URL`; unset means the embedded ClickHouse engine (chdb). */
+  clickhouseUrl: string | undefined
+  /**
+   * `TRACKPOINT_TRUST_PROXY`: how many reverse proxies of yours stand in front of the collector;
+   * the client IP is then read from `X-Forwarded-For`. 0 ignores that header.
+   * @default 0
+   */
+  trustProxy: number
+  /** Collector limits. */
+  limits: CollectorLimits
+}
+
+/** The built-in development app, used only when `TRACKPOINT_APPS` is unset. Not for production. */
+export const DEV_APP: Readonly<AppConfig> = Object.freeze({
+  app_id: 'dev_app',
+  secrets: ['dev_secret'],
+  allowed_origins: ['*'],
+})
+
+/** Defaults of {@link CollectorLimits}. */
+export const DEFAULT_LIMITS: Readonly<CollectorLimits> = Object.freeze({
+  maxBodyBytes: 65_536,
+  maxInflatedBytes: 1_048_576,
+  maxEventsPerRequest: 100,
+  appEventsPerSecond: 100_000,
+  ipRequestsPerSecond: 1_000,
+  maxInflightEvents: 50_000,
+  maxEventLoopLagMs: 500,
+  publishTimeoutMs: 10_000,
+})
+
+/** A configuration value is missing or malformed; the message names the variable and an example. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+const APPS_EXAMPLE = `TRACKPOINT_APPS='[{"app_id":"onchain_app","secrets":["<long random secret>"],"allowed_origins":["https://onchain.example.com"]}]'`
+
+const LIMIT_VARS: Record<keyof CollectorLimits, string> = {
+  maxBodyBytes: 'TRACKPOINT_MAX_BODY_BYTES',
+  maxInflatedBytes: 'TRACKPOINT_MAX_INFLATED_BYTES',
+  maxEventsPerRequest: 'TRACKPOINT_MAX_EVENTS_PER_REQUEST',
+  appEventsPerSecond: 'TRACKPOINT_APP_EVENTS_PER_SECOND',
+  ipRequestsPerSecond: 'TRACKPOINT_IP_REQUESTS_PER_SECOND',
+  maxInflightEvents: 'TRACKPOINT_MAX_INFLIGHT_EVENTS',
+  maxEventLoopLagMs: 'TRACKPOINT_MAX_EVENT_LOOP_LAG_MS',
+  publishTimeoutMs: 'TRACKPOINT_PUBLISH_TIMEOUT_MS',
+}
+
+type Env = Record<string, string | undefined>
+
+const set = (env: Env, name: string): string | undefined => {
+  const value = env[name]?.trim()
+  return value ? value : undefined
+}
+
+/** A whole number in [min, max], or `fallback` when the variable is unset. */
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = set(env, name)
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(text)}. Example: ${name}=${fallback}`,
+    )
+  }
+  return value
+}
+
+const isOrigin = (text: string): boolean => {
+  if (text === '*') return true
+  try {
+    return new URL(text).origin === text
+  } catch {
+    return false
+  }
+}
+
+const isIpOrCidr = (text: string): boolean => {
+  const [address = '', bits, ...rest] = text.split('/')
+  const family = isIP(address)
+  if (!family || rest.length) return false
+  if (bits === undefined) return true
+  const prefix = Number(bits)
+  return /^\d+$/.test(bits) && prefix <= (family === 4 ? 32 : 128)
+}
+
+const stringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0)
+
+/** Checks one parsed entry of `TRACKPOINT_APPS`; `where` names it in messages. */
+function parseApp(value: unknown, where: string): AppConfig {
+  const fail = (problem: string): never => {
+    throw new ConfigError(`TRACKPOINT_APPS ${where}: ${problem}. Example: ${APPS_EXAMPLE}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('must be an object with app_id, secrets and allowed_origins')
+  }
+  const app = value as Record<string, unknown>
+  const { app_id, secrets, allowed_origins, allowed_ips, events_per_second } = app
+  if (typeof app_id !== 'string' || !/^[\w.-]{1,64}$/.test(app_id)) {
+    fail('app_id must be 1–64 letters, digits, "_", "-" or "."')
+  }
+  if (!stringList(secrets) || secrets.length === 0)
+    fail('secrets must be a non-empty list of strings')
+  if (!stringList(allowed_origins) || allowed_origins.length === 0) {
+    fail(
+      'allowed_origins must be a non-empty list such as ["https://onchain.example.com"] or ["*"]',
+    )
+  }
+  const badOrigin = (allowed_origins as string[]).find((origin) => !isOrigin(origin))
+  if (badOrigin !== undefined) {
+    fail(
+      `allowed_origins entry ${JSON.stringify(badOrigin)} is not an origin (scheme://host[:port], no path) or "*"`,
+    )
+  }
+  if (allowed_ips !== undefined) {
+    if (!stringList(allowed_ips)) fail('allowed_ips must be a list of IPs or CIDR ranges')
+    const badIp = (allowed_ips as string[]).find((ip) => !isIpOrCidr(ip))
+    if (badIp !== undefined)
+      fail(`allowed_ips entry ${JSON.stringify(badIp)} is not an IP or CIDR range`)
+  }
+  if (
+    events_per_second !== undefined &&
+    (typeof events_per_second !== 'number' || !(events_per_second > 0))
+  ) {
+    fail('events_per_second must be a positive number')
+  }
+  return {
+    app_id: app_id as string,
+    secrets: secrets as string[],
+    allowed_origins: allowed_origins as string[],
+    ...(allowed_ips !== undefined && { allowed_ips: allowed_ips as string[] }),
+    ...(events_per_second !== undefined && { events_per_second: events_per_second as number }),
+  }
+}
+
+/** Parses `TRACKPOINT_APPS`, or returns `undefined` when it is unset. */
+function parseApps(text: string | undefined): AppConfig[] | undefined {
+  if (text === undefined) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(
+      `TRACKPOINT_APPS is not valid JSON (${(error as Error).message}). Example: ${APPS_EXAMPLE}`,
+    )
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new ConfigError(
+      `TRACKPOINT_APPS must be a non-empty JSON list of apps. Example: ${APPS_EXAMPLE}`,
+    )
+  }
+  const apps = parsed.map((entry, i) => parseApp(entry, `entry ${i}`))
+  const seen = new Set<string>()
+  for (const { app_id } of apps) {
+    if (seen.has(app_id)) {
+      throw new ConfigError(
+        `TRACKPOINT_APPS lists app_id "${app_id}" twice; merge its secrets into one entry`,
+      )
+    }
+    seen.add(app_id)
+  }
+  return apps
+}
+
+function parseBrokers(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined
+  const brokers = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+  const bad = brokers.find((broker) => !/^[^\s:/]+:\d{1,5}$/.test(broker))
+  if (!brokers.length || bad !== undefined) {
+    throw new ConfigError(
+      `KAFKA_BROKERS must be comma-separated host:port pairs; got ${JSON.stringify(text)}. Example: KAFKA_BROKERS=127.0.0.1:9092`,
+    )
+  }
+  return brokers
+}
+
+function parseUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(text)
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(
+      `CLICKHOUSE_URL must be an http(s) URL; got ${JSON.stringify(text)}. Example: CLICKHOUSE_URL=http://default:@127.0.0.1:8123/trackpoint`,
+    )
+  }
+  return text
+}
+
+/**
+ * Reads the configuration of every role from environment variables, checking each value.
+ *
+ * @param env - The environment.
+ * @default env process.env
+ * @throws ConfigError naming the variable and showing an example, for any malformed value.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const apps = parseApps(set(env, 'TRACKPOINT_APPS'))
+  const limits = { ...DEFAULT_LIMITS }
+  for (const key of Object.keys(LIMIT_VARS) as (keyof CollectorLimits)[]) {
+    limits[key] = integer(env, LIMIT_VARS[key], DEFAULT_LIMITS[key], 1, 1e9)
+  }
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: set(env, 'HOST') ?? '127.0.0.1',
+    apps: apps ?? [{ ...DEV_APP, secrets: [...DEV_APP.secrets], allowed_origins: ['*'] }],
+    devApp: apps === undefined,
+    adminToken: set(env, 'TRACKPOINT_ADMIN_TOKEN'),
+    dataDir: resolve(set(env, 'TRACKPOINT_DATA_DIR') ?? './.data'),
+    kafkaBrokers: parseBrokers(set(env, 'KAFKA_BROKERS')),
+    clickhouseUrl: parseUrl(set(env, 'CLICKHOUSE_URL')),
+    trustProxy: integer(env, 'TRACKPOINT_TRUST_PROXY', 0, 0, 10),
+    limits,
+  }
+}

@@ -1,0 +1,5 @@
+export { startServer, ROLES, DEV_ADMIN_TOKEN } from './startServer'
+export type { Role, RunningServer, StartServerOptions } from './startServer'
+export { loadConfig, ConfigError } from './config'
+export type { Config, AppConfig } from './config'
+export type { AcceptedEvent, BatchHandler, EventBus, EventStore } from './types'

@@ -1,0 +1,138 @@
+import { join } from 'node:path'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createKafkaBus } from './bus/kafkaBus'
+import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
+import { createMemoryBus } from './bus/memoryBus'
+import { createCollector, type Collector } from './collector/createCollector'
+import type { Config } from './config'
+import { ConfigError } from './config'
+import { createConsumerHandler } from './consumer'
+import { listen, type ListeningServer } from './http/listen'
+import { createJsonLogger, type Logger } from './http/logger'
+import { sendJson } from './http/sendJson'
+import { createStatsApi } from './stats/statsApi'
+import { createChdbStore, createHttpStore } from './store'
+import type { EventBus, EventStore } from './types'
+
+/** The roles one process can run (`--roles`). */
+export const ROLES = ['collector', 'consumer', 'stats'] as const
+/** A role of the server. */
+export type Role = (typeof ROLES)[number]
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  config: Config
+  /** @default every role */
+  roles?: readonly Role[]
+  /** @default JSON lines on stdout */
+  logger?: Logger
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** The HTTP base URL, when a role with HTTP routes (collector, stats) runs. */
+  url: string | undefined
+  /** Which backends were chosen. */
+  backends: { bus: 'embedded' | 'kafka'; store: 'embedded' | 'clickhouse' }
+  /** The admin token the stats API expects (generated for the development app). */
+  adminToken: string | undefined
+  store: EventStore
+  close(): Promise<void>
+}
+
+/** The admin token of the development setup; only used when `TRACKPOINT_APPS` is unset too. */
+export const DEV_ADMIN_TOKEN = 'dev_admin_token'
+
+/**
+ * The one place where the roles meet their backends. Roles depend on the interfaces of
+ * types.ts; here the embedded ones (in-process bus, chdb) or the scaled ones (Kafka,
+ * ClickHouse over HTTP) are chosen from the configuration and wired together.
+ *
+ * Embedded, the bus hands each batch straight to the consumer handler and the collector
+ * answers 2xx only once the store has it, so the consumer role is part of the collector.
+ * With Kafka, the collector publishes and a separate consumer group stores.
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { config } = options
+  const roles = new Set(options.roles ?? ROLES)
+  const logger = options.logger ?? createJsonLogger()
+  const kafka = config.kafkaBrokers
+
+  if (!kafka && roles.has('collector') !== roles.has('consumer')) {
+    throw new ConfigError(
+      'Without KAFKA_BROKERS the collector stores events itself: run the roles collector and consumer together, or set KAFKA_BROKERS',
+    )
+  }
+  const adminToken = config.adminToken ?? (config.devApp ? DEV_ADMIN_TOKEN : undefined)
+  if (roles.has('stats') && !adminToken) {
+    throw new ConfigError(
+      'The stats role needs TRACKPOINT_ADMIN_TOKEN, e.g. TRACKPOINT_ADMIN_TOKEN=$(openssl rand -hex 24)',
+    )
+  }
+
+  const store = config.clickhouseUrl
+    ? createHttpStore(config.clickhouseUrl)
+    : createChdbStore(join(config.dataDir, 'clickhouse'))
+  await store.migrate()
+
+  const handler = createConsumerHandler(store, {
+    onInvalid: (event, errors) =>
+      logger.error({
+        msg: 'invalid event not stored',
+        event,
+        errors: errors.map((e) => e.message),
+      }),
+  })
+
+  let bus: EventBus | undefined
+  let consumer: KafkaConsumer | undefined
+  if (kafka) {
+    if (roles.has('collector')) bus = createKafkaBus({ brokers: kafka, logger })
+    if (roles.has('consumer')) {
+      consumer = createKafkaConsumer({
+        brokers: kafka,
+        groupId: 'trackpoint-consumer',
+        handler,
+        logger,
+      })
+    }
+  } else if (roles.has('collector')) {
+    bus = createMemoryBus(handler)
+  }
+
+  const collector: Collector | undefined = bus
+    ? createCollector({ config, bus, storeConnected: () => store.connected(), logger })
+    : undefined
+  const stats = roles.has('stats') && adminToken ? createStatsApi({ store, adminToken }) : undefined
+
+  let http: ListeningServer | undefined
+  if (collector || stats) {
+    http = await listen(
+      (req: IncomingMessage, res: ServerResponse) => {
+        void (async () => {
+          if (stats && (await stats(req, res))) return
+          if (collector) collector(req, res)
+          else sendJson(res, 404, { code: 404, message: `No route ${req.url}` })
+        })()
+      },
+      { port: config.port, host: config.host },
+    )
+  }
+
+  return {
+    url: http?.url,
+    backends: {
+      bus: kafka ? 'kafka' : 'embedded',
+      store: config.clickhouseUrl ? 'clickhouse' : 'embedded',
+    },
+    adminToken,
+    store,
+    async close() {
+      await http?.close()
+      collector?.close()
+      await consumer?.stop()
+      await bus?.close()
+      await store.close()
+    },
+  }
+}

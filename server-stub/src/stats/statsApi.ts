@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { timingSafeEqual } from 'node:crypto'
+import type { EventStore } from '../types'
+import { actionStats, deliveryStats, overview, setTargetUsers } from './queries'
+import { isDay } from './statsRange'
+
+/** Options of {@link createStatsApi}. */
+export interface StatsApiOptions {
+  store: EventStore
+  /** Bearer token required on every stats and admin route (`TRACKPOINT_ADMIN_TOKEN`). */
+  adminToken: string
+}
+
+/** Answers a request, or returns `false` when the route is not the stats API's. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
+
+const send = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
+  res.end(JSON.stringify(body))
+}
+
+const fail = (res: ServerResponse, status: number, message: string) =>
+  send(res, status, { code: status, message })
+
+/** Constant-time comparison of the presented bearer token with the admin token. */
+function authorized(req: IncomingMessage, token: string): boolean {
+  const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? ''
+  const a = Buffer.from(presented)
+  const b = Buffer.from(token)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/** Reads `from`/`to` (YYYY-MM-DD, UTC, inclusive); a clear 400 for anything else. */
+function dateRange(url: URL): { from?: string; to?: string } | string {
+  const range: { from?: string; to?: string } = {}
+  for (const key of ['from', 'to'] as const) {
+    const value = url.searchParams.get(key)
+    if (value === null) continue
+    if (!isDay(value)) {
+      return `${key} must be a date as YYYY-MM-DD, got "${value}"`
+    }
+    range[key] = value
+  }
+  if (range.from && range.to && range.from > range.to) return 'from must not be after to'
+  return range
+}
+
+async function readJson(req: IncomingMessage, limit = 4096): Promise<unknown> {
+  let size = 0
+  const chunks: Buffer[] = []
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > limit) throw new Error('body too large')
+    chunks.push(chunk as Buffer)
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+}
+
+/**
+ * The stats API of §九 and the admin route that sets a delivery's target users:
+ * `GET /api/stats/delivery/{id}`, `GET /api/stats/action/{id}`, `GET /api/stats/overview`,
+ * `PUT /api/admin/deliveries/{id}` with `{"target_users": n}`. Every route needs
+ * `Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN>`.
+ */
+export function createStatsApi({ store, adminToken }: StatsApiOptions): RouteHandler {
+  return async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stats')
+    const match =
+      /^\/api\/(stats|admin)\/(?:(delivery|action|overview|deliveries)(?:\/([^/]+))?)$/.exec(
+        url.pathname,
+      )
+    if (!match) return false
+    if (!authorized(req, adminToken)) {
+      fail(res, 401, 'Send Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN>')
+      return true
+    }
+    const [, area, resource, rawId] = match
+    const id = rawId === undefined ? undefined : decodeURIComponent(rawId)
+    try {
+      if (area === 'admin' && resource === 'deliveries' && id && req.method === 'PUT') {
+        const body = (await readJson(req)) as { target_users?: unknown }
+        const target = body?.target_users
+        if (!Number.isInteger(target) || (target as number) < 0) {
+          fail(res, 400, 'Body must be {"target_users": <non-negative integer>}')
+          return true
+        }
+        await setTargetUsers(store, id, target as number)
+        send(res, 200, { code: 200, message: 'success', delivery_id: id, target_users: target })
+        return true
+      }
+      if (area !== 'stats' || req.method !== 'GET') {
+        fail(res, 405, `${req.method} is not allowed on ${url.pathname}`)
+        return true
+      }
+      const range = dateRange(url)
+      if (typeof range === 'string') {
+        fail(res, 400, range)
+        return true
+      }
+      if (resource === 'overview' && !id) send(res, 200, await overview(store, range))
+      else if (resource === 'delivery' && id) send(res, 200, await deliveryStats(store, id, range))
+      else if (resource === 'action' && id) send(res, 200, await actionStats(store, id, range))
+      else fail(res, 404, `No stats route ${url.pathname}`)
+    } catch (cause) {
+      if (cause instanceof SyntaxError || (cause as Error).message === 'body too large') {
+        fail(res, 400, 'Body must be JSON, at most 4 KB')
+      } else if (cause instanceof RangeError) {
+        // the queries' own date checks (e.g. 2024-02-30, which Date.parse accepts)
+        fail(res, 400, cause.message)
+      } else {
+        fail(res, 500, 'Internal error')
+      }
+    }
+    return true
+  }
+}

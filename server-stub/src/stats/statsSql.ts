@@ -1,0 +1,140 @@
+/**
+ * The SQL of the stats API, shared by both stores. Every number is exact over duplicate rows
+ * (a replayed insert leaves a second copy of an event until a merge, which may never come):
+ * - unique users: `uniqExact(user_id)`, which duplicates cannot change;
+ * - event counts: `FROM events FINAL`, which collapses rows with the same key (event_id);
+ * - §六 counts: a fold over sorted timestamps, where a duplicate is 0 ms after its twin and so
+ *   never counted twice.
+ * Every query filters on the leading columns of the table's key (event_name, then delivery_id
+ * or action_id), so it reads one delivery's or one action's rows. Dates are UTC days.
+ */
+
+/**
+ * §六: recommend_impression / recommend_click count once per (event, user, delivery) within
+ * 24 h. Per (event_name, user_id) of the delivery, over its timestamps `ts` in order, the first
+ * counts and a later one counts when it is at least `{window}` ms after the last COUNTED one
+ * (so impressions every 23 h count every other one, as the seed's "no counted event in the
+ * past 24 h" check would). That greedy rule is sequential; done event by event (arrayFold over
+ * `ts`) it cost ~10 µs per event of the longest list, 0.9 s for one user with 50 000
+ * impressions. So it jumps instead:
+ * - `next[i]`, the index of the first timestamp ≥ ts[i] + window, for every i at once: sort the
+ *   timestamps together with the shifted ones (a shifted one first on a tie, to count strictly
+ *   smaller timestamps) and take the running count of timestamps at each shifted one;
+ * - then follow next[] from the first event: each step is one counted event, and counted events
+ *   are ≥ 24 h apart, so at most (last - first) / window + 1 steps — days, not events.
+ * A duplicate row (same event, same timestamp) is never counted twice: it is 0 ms after its
+ * twin. The rule needs the pair's whole history, so only the range's end limits the rows read;
+ * the counted timestamps are bucketed by UTC day and kept when inside the range.
+ */
+const COUNTED_RECOMMENDATIONS = `
+  SELECT event_name,
+    arraySort(arrayConcat(
+      arrayMap(t -> (t + {window:Int64}, 0), ts), arrayMap(t -> (t, 1), ts))) AS merged,
+    arrayMap(c -> c + 1, arrayFilter((c, m) -> m.2 = 0,
+      arrayCumSum(arrayMap(m -> toUInt64(m.2), merged)), merged)) AS next,
+    arrayJoin(arrayFold(
+      (acc, step) -> if(acc.1 <= length(ts), (next[acc.1], arrayPushBack(acc.2, ts[acc.1])), acc),
+      range(toUInt64(intDiv(ts[-1] - ts[1], {window:Int64}) + 1)),
+      (toUInt64(1), CAST([], 'Array(Int64)'))).2) AS counted_at
+  FROM (
+    SELECT event_name, arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS ts
+    FROM events
+    WHERE event_name IN ('recommend_impression', 'recommend_click')
+      AND delivery_id = {id:String}
+      AND event_date <= {to:Date}
+    GROUP BY event_name, user_id
+  )`
+
+/** Daily views and clicks (§六 rule) and completions (each event once) of one delivery. */
+export const DELIVERY_DAILY_SQL = `
+SELECT toString(date) AS date, sum(views) AS views, sum(clicks) AS clicks,
+  sum(completions) AS completions
+FROM (
+  SELECT toDate(fromUnixTimestamp64Milli(counted_at, 'UTC')) AS date,
+    countIf(event_name = 'recommend_impression') AS views,
+    countIf(event_name = 'recommend_click') AS clicks,
+    toUInt64(0) AS completions
+  FROM (${COUNTED_RECOMMENDATIONS}
+  )
+  WHERE date BETWEEN {from:Date} AND {to:Date}
+  GROUP BY date
+  UNION ALL
+  SELECT event_date AS date, toUInt64(0), toUInt64(0), count()
+  FROM events FINAL
+  WHERE event_name = 'recommend_complete'
+    AND delivery_id = {id:String}
+    AND event_date BETWEEN {from:Date} AND {to:Date}
+  GROUP BY date
+)
+GROUP BY date
+ORDER BY date`
+
+/** Unique viewing, clicking and completing users of one delivery over the range. */
+export const DELIVERY_USERS_SQL = `
+SELECT
+  uniqExactIf(user_id, event_name = 'recommend_impression') AS viewed_users,
+  uniqExactIf(user_id, event_name = 'recommend_click') AS clicked_users,
+  uniqExactIf(user_id, event_name = 'recommend_complete') AS completed_users
+FROM events
+WHERE event_name IN ('recommend_impression', 'recommend_click', 'recommend_complete')
+  AND delivery_id = {id:String}
+  AND event_date BETWEEN {from:Date} AND {to:Date}`
+
+/** The latest target users set for a delivery (the last PUT wins, see DELIVERIES_DDL). */
+export const TARGET_USERS_SQL = `
+SELECT target_users FROM deliveries FINAL WHERE delivery_id = {id:String}`
+
+/**
+ * Daily page views, card clicks, starts and completions of one Action. The table's action_id
+ * is `properties.action_id`, or `properties.card_id` for a card_click without one (an Action
+ * card's id is its Action's id); page views count when the page_view carries the action_id.
+ */
+export const ACTION_DAILY_SQL = `
+SELECT toString(event_date) AS date,
+  countIf(event_name = 'page_view') AS views,
+  countIf(event_name = 'card_click') AS card_clicks,
+  countIf(event_name = 'action_start') AS starts,
+  countIf(event_name = 'action_complete') AS completions
+FROM events FINAL
+WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete')
+  AND action_id = {id:String}
+  AND event_date BETWEEN {from:Date} AND {to:Date}
+GROUP BY event_date
+ORDER BY event_date`
+
+/** Page views (each page_view once) and unique viewers per UTC day. */
+export const OVERVIEW_DAILY_SQL = `
+SELECT toString(event_date) AS date, count() AS pv, uniqExact(user_id) AS uv
+FROM events FINAL
+WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+GROUP BY event_date
+ORDER BY event_date`
+
+/**
+ * Unique viewers over the whole range (never summed from days). Duplicates cannot change a
+ * uniqExact, so this skips FINAL, which would double the query's cost while parts are unmerged.
+ */
+export const OVERVIEW_USERS_SQL = `
+SELECT uniqExact(user_id) AS uv
+FROM events
+WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}`
+
+/** The pages with the most page views over the range, ties by path. */
+export const TOP_PAGES_SQL = `
+SELECT page, count() AS pv
+FROM events FINAL
+WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+GROUP BY page
+ORDER BY pv DESC, page
+LIMIT {limit:UInt32}`
+
+/**
+ * Unique viewers of the given pages over the range: asked only for the top pages, because one
+ * exact user set per page for every page of a site cost more than the rest of the overview.
+ */
+export const PAGE_USERS_SQL = `
+SELECT page, uniqExact(user_id) AS uv
+FROM events
+WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+  AND page IN {pages:Array(String)}
+GROUP BY page`

@@ -1,0 +1,34 @@
+import type { EventStore } from '../types'
+import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, type Migration } from './migrations'
+
+/** The part of a store that migrations need. */
+export type MigrationTarget = Pick<EventStore, 'command' | 'query' | 'insert'>
+
+/**
+ * Brings the schema up to date: creates `schema_migrations`, then runs each migration whose
+ * version it does not hold yet and records it. Idempotent, and safe when two processes start at
+ * once, because every statement is `IF NOT EXISTS` and the version table is keyed by version.
+ *
+ * @param db - The store's raw primitives.
+ * @param migrations - The migrations to apply, in order.
+ * @default migrations MIGRATIONS
+ * @returns The versions this call applied (empty when the schema was current).
+ */
+export async function applyMigrations(
+  db: MigrationTarget,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  await db.command(SCHEMA_MIGRATIONS_DDL)
+  const rows = await db.query<{ version: number | string }>(
+    'SELECT DISTINCT version FROM schema_migrations',
+  )
+  const done = new Set(rows.map((row) => Number(row.version)))
+  const applied: number[] = []
+  for (const migration of migrations) {
+    if (done.has(migration.version)) continue
+    for (const statement of migration.statements) await db.command(statement)
+    await db.insert('schema_migrations', [{ version: migration.version, name: migration.name }])
+    applied.push(migration.version)
+  }
+  return applied
+}

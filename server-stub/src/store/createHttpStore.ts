@@ -1,0 +1,29 @@
+import { createClient, type ClickHouseClientConfigOptions } from '@clickhouse/client'
+import type { EventStore } from '../types'
+import { STORE_SETTINGS, createClickHouseStore } from './createClickHouseStore'
+
+/**
+ * A store on a ClickHouse server or cluster over HTTP (`CLICKHOUSE_URL`), for the scaled
+ * deployment. Same SQL, migrations and row mapping as {@link createChdbStore}; only the
+ * connection differs.
+ *
+ * @param url - e.g. `http://user:password@clickhouse:8123/trackpoint` (the path names the
+ *   database, which must exist).
+ * @param config - Extra `@clickhouse/client` options (timeouts, TLS, …); `url` wins.
+ * @example
+ * ```ts
+ * const store = createHttpStore(process.env.CLICKHOUSE_URL!)
+ * await store.migrate()
+ * ```
+ */
+export function createHttpStore(
+  url: string,
+  config: Omit<ClickHouseClientConfigOptions, 'url'> = {},
+): EventStore {
+  const client = createClient({
+    ...config,
+    url,
+    clickhouse_settings: { ...STORE_SETTINGS, ...config.clickhouse_settings },
+  })
+  return createClickHouseStore(client)
+}

@@ -1,0 +1,43 @@
+import type { AcceptedEvent } from '../types'
+
+/** A row of the `events` table as inserted (JSONEachRow); derived columns are left to DEFAULTs. */
+export type EventRow = {
+  event_id: string
+  event_name: string
+  user_id: string
+  /** Epoch milliseconds; ClickHouse reads a number into DateTime64(3) as milliseconds. */
+  timestamp: number
+  app_id: string
+  platform: string
+  page: string
+  session_id: string
+  /** `properties` as a JSON object string; queries extract fields with JSONExtract*. */
+  properties: string
+  client_ip: string
+  received_at: number
+  sdk_version: string
+  app_version: string
+}
+
+/**
+ * Maps an accepted (and validated) event to its `events` row. The same mapping feeds both
+ * stores. Missing server fields become empty strings rather than failing the insert: they are
+ * descriptive, and the consumer has already validated what the stats depend on.
+ */
+export function toEventRow(event: AcceptedEvent): EventRow {
+  return {
+    event_id: event.event_id,
+    event_name: event.event_name,
+    user_id: event.user_id,
+    timestamp: event.timestamp,
+    app_id: event.app_id ?? '',
+    platform: event.platform,
+    page: event.page,
+    session_id: event.session_id,
+    properties: JSON.stringify(event.properties ?? {}),
+    client_ip: event.client_ip ?? '',
+    received_at: event.received_at ?? event.timestamp,
+    sdk_version: event.sdk_version ?? '',
+    app_version: event.app_version ?? '',
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The ClickHouse schema as an ordered list of migrations, shared by the embedded (chdb) and the
+ * HTTP store so that both run the same SQL. Every statement is idempotent (`IF NOT EXISTS`), so
+ * a crash between a statement and its `schema_migrations` row only makes the next start run it
+ * again; migrations are append-only: never edit one that has shipped, add the next version.
+ */
+
+/** One step of the schema. */
+export interface Migration {
+  /** Increasing from 1; recorded in `schema_migrations` once every statement ran. */
+  version: number
+  /** What the step does, for people reading `schema_migrations`. */
+  name: string
+  /** Statements run in order; each must be idempotent. */
+  statements: readonly string[]
+}
+
+/** Holds the versions applied so far; created before anything else. */
+export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version UInt32,
+  name String,
+  applied_at DateTime('UTC') DEFAULT now()
+) ENGINE = ReplacingMergeTree
+ORDER BY version`
+
+/**
+ * Raw events, one row per event_id (§七, corrected).
+ *
+ * - ReplacingMergeTree on a key whose every column is a function of the event itself, ending in
+ *   event_id: a replayed insert (consumer crash before the Kafka commit, SDK retry) produces a
+ *   row with the same key, so it is a duplicate that merges away. Merges are eventual, so the
+ *   stats never rely on them: they count with FINAL, uniqExact or a fold that is blind to
+ *   duplicates (see stats/queries.ts).
+ * - ORDER BY (event_name, delivery_id, action_id, event_date, …): each stats query reads one
+ *   event name and one delivery or action, so the primary index skips everything else.
+ * - delivery_id / action_id are extracted once at insert (DEFAULT from `properties`) rather than
+ *   with JSONExtract per query. action_id falls back to card_id for card_click: an Action card's
+ *   id is its Action's id.
+ * - A real TTL: rows leave three months after the event's day (§七).
+ * - timestamp is DateTime64(3, 'UTC') (inserted as epoch ms); event_date is its UTC day.
+ */
+export const EVENTS_DDL = `CREATE TABLE IF NOT EXISTS events (
+  event_id UUID,
+  event_name LowCardinality(String),
+  user_id String,
+  timestamp DateTime64(3, 'UTC'),
+  event_date Date DEFAULT toDate(timestamp),
+  app_id LowCardinality(String),
+  platform LowCardinality(String),
+  page String,
+  session_id String,
+  properties String CODEC(ZSTD(1)),
+  delivery_id String DEFAULT JSONExtractString(properties, 'delivery_id'),
+  action_id String DEFAULT if(
+    JSONHas(properties, 'action_id') OR event_name != 'card_click',
+    JSONExtractString(properties, 'action_id'),
+    JSONExtractString(properties, 'card_id')
+  ),
+  client_ip String,
+  received_at DateTime64(3, 'UTC'),
+  sdk_version LowCardinality(String),
+  app_version LowCardinality(String)
+) ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(event_date)
+ORDER BY (event_name, delivery_id, action_id, event_date, user_id, event_id)
+TTL event_date + INTERVAL 3 MONTH`
+
+/**
+ * Target users per delivery (`PUT /api/admin/deliveries/{id}`). Each PUT inserts a row; with no
+ * version column ReplacingMergeTree keeps the last inserted, and readers use FINAL, so the
+ * latest PUT wins even before a merge and even when two PUTs share a millisecond.
+ */
+export const DELIVERIES_DDL = `CREATE TABLE IF NOT EXISTS deliveries (
+  delivery_id String,
+  target_users UInt64,
+  updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = ReplacingMergeTree
+ORDER BY delivery_id`
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'events and deliveries', statements: [EVENTS_DDL, DELIVERIES_DDL] },
+]
