@@ -14,8 +14,8 @@ import {
   kafkaLogger,
   parseKafkaBrokers,
   settleWithin,
-  sleep,
   TRACKING_TOPIC,
+  withTimeout,
 } from './kafkaClientConfig'
 
 export { createKafkaConsumer } from './kafkaConsumer'
@@ -34,6 +34,13 @@ export interface KafkaBusOptions extends KafkaClientOptions {
    * @default 5000
    */
   maxGroupEvents?: number
+  /**
+   * Most characters of JSON (about bytes) in one produce request, so that even one partition's
+   * share of a group stays under the broker's `message.max.bytes` (1 MB by default) before
+   * compression.
+   * @default 1048576
+   */
+  maxGroupBytes?: number
   /**
    * Most events waiting for an acknowledgement; past it `publish` rejects at once, so a slow or
    * absent broker turns into 503s instead of unbounded memory.
@@ -70,6 +77,7 @@ export class KafkaPublishError extends Error {
 
 interface Waiter {
   messages: { topic: string; key: string; value: string }[]
+  bytes: number
   resolve: () => void
   reject: (error: unknown) => void
 }
@@ -100,6 +108,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
   const clientId = options.clientId ?? 'trackpoint'
   const topic = options.topic ?? TRACKING_TOPIC
   const maxGroupEvents = options.maxGroupEvents ?? 5000
+  const maxGroupBytes = options.maxGroupBytes ?? 1_048_576
   const maxPendingEvents = options.maxPendingEvents ?? 100_000
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000
   const healthIntervalMs = options.healthIntervalMs ?? 1000
@@ -161,17 +170,15 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
     if (closed) return Promise.resolve()
     probing ??= (async () => {
       const client = (admin ??= createAdmin())
-      const timer = new AbortController()
       try {
-        // Raced with a timer: a request caught by the broker's shutdown can stay unanswered,
-        // and the client then makes every later metadata call wait on it (seen here, 1 run in
-        // 3 of the outage test).
-        await Promise.race([
+        // Bounded: a request caught by the broker's shutdown can stay unanswered, and the client
+        // then makes every later metadata call wait on it (seen here, 1 run in 3 of the outage
+        // test).
+        await withTimeout(
           client.metadata({ topics: [topic], forceUpdate: true }),
-          sleep(probeTimeoutMs * 2, timer.signal).then(() => {
-            throw new Error(`no metadata answer within ${probeTimeoutMs * 2} ms`)
-          }),
-        ])
+          probeTimeoutMs * 2,
+          'no metadata answer',
+        )
         setReachable(true)
       } catch (error) {
         setReachable(false, error)
@@ -180,7 +187,6 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
         client.removeAllListeners('client:broker:disconnect')
         void settleWithin(client.close(), 5000)
       } finally {
-        timer.abort()
         probing = undefined
       }
     })()
@@ -197,33 +203,26 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
   healthTimer.unref()
   void probe()
 
-  /** Takes waiters from the front until the group would pass `maxGroupEvents` (at least one). */
+  /** Takes waiters from the front until the group would pass a bound (at least one). */
   const takeGroup = (): Waiter[] => {
     const group: Waiter[] = []
     let size = 0
+    let bytes = 0
     while (waiting.length) {
       const next = waiting[0]!
-      if (group.length && size + next.messages.length > maxGroupEvents) break
+      const tooBig =
+        size + next.messages.length > maxGroupEvents || bytes + next.bytes > maxGroupBytes
+      if (group.length && tooBig) break
       group.push(waiting.shift()!)
       size += next.messages.length
+      bytes += next.bytes
     }
     return group
   }
 
   const send = async (messages: Waiter['messages']): Promise<void> => {
     producer ??= createProducer()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KafkaPublishError(`no acknowledgement within ${publishTimeoutMs} ms`)),
-        publishTimeoutMs,
-      )
-    })
-    try {
-      await Promise.race([producer.send({ messages }), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
+    await withTimeout(producer.send({ messages }), publishTimeoutMs, 'no acknowledgement')
   }
 
   const drain = async (): Promise<void> => {
@@ -272,14 +271,20 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
         )
       }
       // Serialised here, in the caller's turn, so one big group does not stall the event loop.
-      const messages = events.map((event) => ({
-        topic,
-        key: event.user_id,
-        value: JSON.stringify(event),
-      }))
+      let messages: Waiter['messages']
+      try {
+        messages = events.map((event) => ({
+          topic,
+          key: event.user_id,
+          value: JSON.stringify(event),
+        }))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      const bytes = messages.reduce((sum, message) => sum + message.value.length, 0)
       pending += events.length
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ messages, resolve, reject })
+        waiting.push({ messages, bytes, resolve, reject })
         kick()
       })
     },

@@ -75,6 +75,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   })
 }
 
+/**
+ * Rejects with `message` when `work` takes longer than `ms`. Every request to the broker goes
+ * through it: a request caught by a broker restart can stay unanswered for good.
+ */
+export async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  const timer = new AbortController()
+  try {
+    return await Promise.race([
+      work,
+      sleep(ms, timer.signal).then(() => {
+        throw new Error(`${message} within ${ms} ms`)
+      }),
+    ])
+  } finally {
+    timer.abort()
+  }
+}
+
 /** Settles when `work` settles or after `timeoutMs`, whichever is first; never rejects. */
 export async function settleWithin(work: Promise<unknown> | undefined, timeoutMs: number) {
   await Promise.race([work?.catch(() => undefined), sleep(timeoutMs)])

@@ -1,10 +1,11 @@
-import type { Message, MessagesStream } from '@platformatic/kafka'
-import { Consumer, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka'
-import type { AcceptedEvent, BatchHandler } from '../types'
+import type { MessagesStream } from '@platformatic/kafka'
+import { Consumer } from '@platformatic/kafka'
+import type { BatchHandler } from '../types'
 import type { KafkaClientOptions } from './kafkaClientConfig'
+import type { RawMessage } from './kafkaDeadLetters'
+import { createDeadLetterSink, splitBatch, validateEventShape } from './kafkaDeadLetters'
 import {
   closeKafkaClient,
-  DEAD_LETTER_REASON_HEADER,
   DEAD_LETTER_TOPIC,
   describeKafkaError,
   kafkaLogger,
@@ -12,6 +13,7 @@ import {
   settleWithin,
   sleep,
   TRACKING_TOPIC,
+  withTimeout,
 } from './kafkaClientConfig'
 
 /** Options of {@link createKafkaConsumer}. */
@@ -35,6 +37,13 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
    * @default 'tracking_events'
    */
   topic?: string
+  /**
+   * Where a group that has no committed offsets yet starts: at the oldest retained message, so
+   * nothing published before the first consumer joined is skipped, or at the end (tests that
+   * only care about what they publish, on a topic with millions of older events).
+   * @default 'earliest'
+   */
+  startAt?: 'earliest' | 'latest'
   /**
    * Topic for messages that cannot be parsed, with the reason in the
    * `x-trackpoint-dlq-reason` header.
@@ -94,7 +103,10 @@ export interface KafkaConsumerStopOptions {
 
 /** A running consumer from {@link createKafkaConsumer}. */
 export interface KafkaConsumer {
-  /** Resolves once the consumer joined its group for the first time and fetches. */
+  /**
+   * Resolves once the consumer joined its group and got its first fetch answer: from then on,
+   * whatever is published reaches it (also with `startAt: 'latest'`).
+   */
   ready(): Promise<void>
   /**
    * Stops fetching, lets the batch in flight finish and commit (or abandons it, see
@@ -103,7 +115,8 @@ export interface KafkaConsumer {
   stop(options?: KafkaConsumerStopOptions): Promise<void>
 }
 
-type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>
+/** Longest wait for the broker to answer a dead-letter produce or an offset commit. */
+const REQUEST_TIMEOUT_MS = 15_000
 
 interface Session {
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>
@@ -132,7 +145,6 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   const brokers = parseKafkaBrokers(options.brokers)
   const clientId = options.clientId ?? 'trackpoint'
   const topic = options.topic ?? TRACKING_TOPIC
-  const deadLetterTopic = options.deadLetterTopic ?? DEAD_LETTER_TOPIC
   const batchSize = options.batchSize ?? 1000
   const batchWaitMs = options.batchWaitMs ?? 1000
   const retryInitialMs = options.retryInitialMs ?? 200
@@ -148,50 +160,14 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let abandoning = false
   const stopSignal = new AbortController()
   let session: Session | undefined
-  let deadLetters: Producer<Buffer, Buffer, string, string> | undefined
+  const deadLetters = createDeadLetterSink({
+    brokers,
+    clientId: `${clientId}-dlq`,
+    topic: options.deadLetterTopic ?? DEAD_LETTER_TOPIC,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+  })
   let markReady: () => void = () => undefined
   const readyPromise = new Promise<void>((resolve) => (markReady = resolve))
-
-  /** Parses a batch: events for the handler, the rest with their reasons for the DLQ. */
-  const split = (batch: RawMessage[]) => {
-    const events: AcceptedEvent[] = []
-    const rejected: { message: RawMessage; reason: string }[] = []
-    for (const message of batch) {
-      let value: unknown
-      try {
-        value = JSON.parse(message.value?.toString('utf8') ?? '')
-      } catch (error) {
-        rejected.push({ message, reason: `not JSON: ${describeKafkaError(error)}` })
-        continue
-      }
-      const reason = validate(value)
-      if (reason === undefined) events.push(value as AcceptedEvent)
-      else rejected.push({ message, reason })
-    }
-    return { events, rejected }
-  }
-
-  const sendToDeadLetters = async (rejected: { message: RawMessage; reason: string }[]) => {
-    deadLetters ??= new Producer({
-      clientId: `${clientId}-dlq`,
-      bootstrapBrokers: brokers,
-      serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
-      acks: ProduceAcks.ALL,
-      retries: 3,
-      retryDelay: 250,
-    })
-    await deadLetters.send({
-      messages: rejected.map(({ message, reason }) => ({
-        topic: deadLetterTopic,
-        key: message.key,
-        value: message.value,
-        headers: {
-          [DEAD_LETTER_REASON_HEADER]: reason,
-          'x-trackpoint-dlq-source': `${message.topic}/${message.partition}/${message.offset}`,
-        },
-      })),
-    })
-  }
 
   /** Commits, per partition, the offset after the last message of the batch. */
   const commit = async (current: Session, batch: RawMessage[]) => {
@@ -203,17 +179,17 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       }
     }
     const offsets = [...next.values()].map((entry) => ({ ...entry, leaderEpoch: -1 }))
-    await current.consumer.commit({ offsets })
+    await withTimeout(current.consumer.commit({ offsets }), REQUEST_TIMEOUT_MS, 'no commit answer')
   }
 
   const processBatch = async (current: Session, batch: RawMessage[]) => {
-    const { events, rejected } = split(batch)
+    const { events, rejected } = splitBatch(batch, validate)
     let deadLettered = !rejected.length
     let delay = retryInitialMs
     for (;;) {
       try {
         if (!deadLettered) {
-          await sendToDeadLetters(rejected)
+          await deadLetters.send(rejected)
           deadLettered = true
         }
         if (events.length) await options.handler.handle(events)
@@ -242,20 +218,15 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     const joining = current.consumer.consume({
       topics: [topic],
       autocommit: false,
-      // A group without commits starts at the oldest retained event, so nothing published
-      // before the first consumer joined is skipped.
       mode: 'committed',
-      fallbackMode: 'earliest',
+      fallbackMode: options.startAt ?? 'earliest',
     })
-    const giveUp = new AbortController()
-    const stream = await Promise.race([
+    const stream = await withTimeout(
       joining,
-      sleep(stallTimeoutMs, giveUp.signal).then(() => {
-        throw new Error(`could not join group ${options.groupId} within ${stallTimeoutMs} ms`)
-      }),
-    ]).finally(() => giveUp.abort())
+      stallTimeoutMs,
+      `could not join group ${options.groupId}`,
+    )
     current.stream = stream
-    markReady()
     const buffer: RawMessage[] = []
     let timer: NodeJS.Timeout | undefined
 
@@ -266,15 +237,17 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       // Nothing after this batch is fetched until it is committed: at-least-once, in order.
       stream.pause()
       const batch = buffer.splice(0, batchSize)
-      current.inFlight = processBatch(current, batch).finally(() => {
-        current.inFlight = undefined
-        if (stopping || current.dead) return
-        if (buffer.length >= batchSize) flush()
-        else {
-          if (buffer.length) timer ??= setTimeout(flush, batchWaitMs)
-          stream.resume()
-        }
-      })
+      current.inFlight = processBatch(current, batch)
+        .catch((error: unknown) => log('kafka batch failed', error))
+        .finally(() => {
+          current.inFlight = undefined
+          if (stopping || current.dead) return
+          if (buffer.length >= batchSize) flush()
+          else {
+            if (buffer.length) timer ??= setTimeout(flush, batchWaitMs)
+            stream.resume()
+          }
+        })
     }
 
     await new Promise<void>((resolve) => {
@@ -292,7 +265,11 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       // partitions are assigned and no batch is being handled, the client is wedged (a request
       // lost in a broker restart can leave it waiting for good): start over.
       let lastFetch = Date.now()
-      stream.on('fetch', () => (lastFetch = Date.now()))
+      stream.on('fetch', () => {
+        lastFetch = Date.now()
+        // The first answer means the start offsets are fixed: what is published now arrives.
+        markReady()
+      })
       const watchdog = setInterval(() => {
         if (current.inFlight || !current.consumer.assignments?.length) lastFetch = Date.now()
         else if (Date.now() - lastFetch > stallTimeoutMs) {
@@ -347,14 +324,17 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         if (!current.stream) log('kafka consumer failed', error)
       })
       session = current
+      const startedAt = Date.now()
       try {
         await runSession(current)
-        delay = retryInitialMs
       } catch (error) {
         if (!stopping) log('kafka consumer could not start', error)
       }
+      // Back off afresh only after a session that lasted: one that dies at once must not spin.
+      if (Date.now() - startedAt > retryMaxMs * 2) delay = retryInitialMs
       if (!stopping) {
-        // A batch in flight on a failed stream ends by itself (it is not committed).
+        // A batch in flight on a failed stream ends by itself: not retried, and if its commit
+        // fails the next session replays it.
         await current.inFlight
         await closeSession(current)
         await sleep(delay, stopSignal.signal)
@@ -374,33 +354,16 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
         const current = session
         current?.stream?.pause()
         if (current?.inFlight && !abandoning) {
-          const finished = await Promise.race([
-            current.inFlight.then(() => true),
-            sleep(stopTimeoutMs).then(() => false),
-          ])
-          if (!finished) abandoning = true
+          await withTimeout(current.inFlight, stopTimeoutMs, 'batch not done').catch(() => {
+            abandoning = true
+          })
         }
         stopSignal.abort()
         await supervisor
         if (current) await closeSession(current)
-        await closeKafkaClient(deadLetters)
+        await deadLetters.close()
       })()
       return stopped
     },
   }
-}
-
-/**
- * The default {@link KafkaConsumerOptions.validate}: the fields the consumer and the §六 dedup
- * key on must be there. Full validation against the tracking plan happened in the collector.
- */
-export function validateEventShape(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return 'not an event object'
-  }
-  const event = value as Record<string, unknown>
-  for (const field of ['event_id', 'event_name', 'user_id'] as const) {
-    if (typeof event[field] !== 'string' || !event[field]) return `${field} missing or not a string`
-  }
-  return undefined
 }
