@@ -26,6 +26,8 @@ export interface StartServerOptions {
   roles?: readonly Role[]
   /** @default JSON lines on stdout */
   logger?: Logger
+  /** Kafka consumer group of the consumer role. @default 'trackpoint-consumer' */
+  consumerGroup?: string
 }
 
 /** A running server. */
@@ -91,7 +93,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (roles.has('consumer')) {
       consumer = createKafkaConsumer({
         brokers: kafka,
-        groupId: 'trackpoint-consumer',
+        groupId: options.consumerGroup ?? 'trackpoint-consumer',
         handler,
         logger,
       })
