@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { validateEvent } from '@trackpoint/schema'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
@@ -94,6 +95,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       consumer = createKafkaConsumer({
         brokers: kafka,
         groupId: options.consumerGroup ?? 'trackpoint-consumer',
+        // Events that fail the tracking plan go to the dead-letter topic with the reason.
+        validate: (value) => {
+          const { valid, errors } = validateEvent(value)
+          return valid ? undefined : errors.map((error) => error.message).join('; ')
+        },
         handler,
         logger,
       })
