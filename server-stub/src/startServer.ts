@@ -29,6 +29,8 @@ export interface StartServerOptions {
   logger?: Logger
   /** Kafka consumer group of the consumer role. @default 'trackpoint-consumer' */
   consumerGroup?: string
+  /** Where a consumer group without committed offsets starts. @default 'earliest' */
+  consumerStartAt?: 'earliest' | 'latest'
 }
 
 /** A running server. */
@@ -102,7 +104,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         },
         handler,
         logger,
+        startAt: options.consumerStartAt,
       })
+      // Serve once the consumer fetches, so that what is accepted next is consumed; a broker
+      // that is away at start must not keep the HTTP roles down, hence the bound.
+      await Promise.race([
+        consumer.ready(),
+        new Promise((resolve) => setTimeout(resolve, 30_000).unref()),
+      ])
     }
   } else if (roles.has('collector')) {
     bus = createMemoryBus(handler)
@@ -127,6 +136,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     )
   }
 
+  let closing: Promise<void> | undefined
   return {
     url: http?.url,
     backends: {
@@ -135,12 +145,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     adminToken,
     store,
-    async close() {
-      await http?.close()
-      collector?.close()
-      await consumer?.stop()
-      await bus?.close()
-      await store.close()
+    close() {
+      // Idempotent: a second call gets the first call's promise.
+      closing ??= (async () => {
+        await http?.close()
+        collector?.close()
+        await consumer?.stop()
+        await bus?.close()
+        await store.close()
+      })()
+      return closing
     },
   }
 }
