@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeSign } from '@trackpoint/core'
 import { ConfigError, loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
+import { postSigned } from './signedPost'
 
 let dataDir: string
 let server: RunningServer
@@ -44,19 +44,7 @@ const event = (name: string, userId: string, properties: Record<string, unknown>
 })
 
 async function post(events: unknown[]) {
-  const timestamp = Date.now()
-  const body = {
-    app_id: 'dev_app',
-    timestamp,
-    sign: computeSign('dev_app', timestamp, 'dev_secret'),
-    sdk_version: 'test',
-    events,
-  }
-  const response = await fetch(`${server.url}/api/v1/track`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  })
+  const response = await postSigned(server.url!, events)
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 

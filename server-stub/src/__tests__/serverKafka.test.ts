@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeSign } from '@trackpoint/core'
 import { loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
+import { postSigned } from './signedPost'
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
 let dataDir: string
@@ -49,21 +49,7 @@ async function health(): Promise<Record<string, unknown>> {
   >
 }
 
-async function post(events: unknown[]): Promise<number> {
-  const timestamp = Date.now()
-  const response = await fetch(`${server.url}/api/v1/track`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      app_id: 'dev_app',
-      timestamp,
-      sign: computeSign('dev_app', timestamp, 'dev_secret'),
-      sdk_version: 'test',
-      events,
-    }),
-  })
-  return response.status
-}
+const post = async (events: unknown[]) => (await postSigned(server.url!, events)).status
 
 const deliveryStats = async (id: string) =>
   (await (

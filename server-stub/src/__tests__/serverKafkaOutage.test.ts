@@ -10,10 +10,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { computeSign } from '@trackpoint/core'
 import { loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
+import { postSigned } from './signedPost'
 
 const PORT = process.env.KAFKA_OUTAGE_SERVER_PORT ?? '19192'
 const SCRIPTS = fileURLToPath(new URL('../../../scripts/kafka/', import.meta.url))
@@ -63,20 +63,7 @@ const impressions = (delivery: string, count: number) =>
     properties: { delivery_id: delivery, content_type: 'banner' },
   }))
 
-async function post(events: unknown[]) {
-  const timestamp = Date.now()
-  return fetch(`${server.url}/api/v1/track`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      app_id: 'dev_app',
-      timestamp,
-      sign: computeSign('dev_app', timestamp, 'dev_secret'),
-      sdk_version: 'test',
-      events,
-    }),
-  })
-}
+const post = (events: unknown[]) => postSigned(server.url!, events)
 
 const viewedUsers = async (delivery: string) =>
   (

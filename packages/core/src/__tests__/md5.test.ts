@@ -2,21 +2,10 @@ import { createHash } from 'node:crypto'
 import SparkMD5 from 'spark-md5'
 import { describe, expect, it } from 'vitest'
 import { md5 } from '../md5'
+import { seeded } from './seeded'
 
 /** MD5 of the string's UTF-8 bytes as Node computes it (a lone surrogate becomes EF BF BD). */
 const nodeMd5 = (text: string) => createHash('md5').update(Buffer.from(text, 'utf8')).digest('hex')
-
-/** mulberry32: a small seeded PRNG so the random cases are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000
-  }
-}
 
 /** A well-formed string mixing 1-, 2-, 3- and 4-byte UTF-8 characters. */
 function randomText(random: () => number): string {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isSampledIn } from '../sampling'
-
-/** mulberry32: a small seeded PRNG so the random ids are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000
-  }
-}
+import { seeded } from './seeded'
 
 /** A UUID-shaped id, like the anonymous ids the SDK makes. */
 const randomId = (random: () => number) =>

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { utf8Length } from '../utf8Length'
+import { seeded } from './seeded'
 
 const encoder = new TextEncoder()
 const encodedLength = (text: string) => encoder.encode(text).length
-
-/** mulberry32: a small seeded PRNG so the random strings are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 0x100000000
-  }
-}
 
 describe('utf8Length', () => {
   it.each([
