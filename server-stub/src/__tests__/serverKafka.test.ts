@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Consumer, stringDeserializers } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createKafkaBus } from '../bus/kafkaBus'
+import { DEAD_LETTER_REASON_HEADER, DEAD_LETTER_TOPIC } from '../bus/kafkaClientConfig'
 import { loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
@@ -119,5 +122,57 @@ describe('the pipeline through Kafka', () => {
     )
     expect(after.daily_stats.reduce((n, d) => n + d.views, 0)).toBe(40)
     expect(after.daily_stats.reduce((n, d) => n + d.clicks, 0)).toBe(10)
+  }, 60_000)
+
+  it('sends an event that fails the tracking plan to the dead-letter topic with the reason', async () => {
+    // Straight onto the topic, as a producer that skipped the collector's validation would.
+    const bus = createKafkaBus({ brokers, logger: silentLogger })
+    const key = `dlq-${randomUUID()}`
+    try {
+      await bus.publish([
+        {
+          event_id: randomUUID(),
+          event_name: 'recommend_impression',
+          user_id: key,
+          timestamp: Date.now(),
+          platform: 'web',
+          page: '/onchain',
+          session_id: 's',
+          properties: { content_type: 'banner' }, // no delivery_id
+          app_id: 'dev_app',
+          client_ip: '127.0.0.1',
+          received_at: Date.now(),
+          sdk_version: 'test',
+          app_version: '',
+        },
+      ])
+    } finally {
+      await bus.close()
+    }
+    const reader = new Consumer({
+      clientId: 'test-dlq-reader',
+      groupId: `dlq-reader-${randomUUID()}`,
+      bootstrapBrokers: [brokers],
+      deserializers: stringDeserializers,
+    })
+    let reason = ''
+    try {
+      const stream = await reader.consume({
+        topics: [DEAD_LETTER_TOPIC],
+        mode: 'earliest',
+        autocommit: false,
+        maxWaitTime: 500,
+      })
+      const deadline = setTimeout(() => void stream.close(), 30_000)
+      for await (const message of stream) {
+        if (message.key !== key) continue
+        reason = message.headers.get(DEAD_LETTER_REASON_HEADER) ?? ''
+        break
+      }
+      clearTimeout(deadline)
+    } finally {
+      await reader.close(true)
+    }
+    expect(reason).toMatch(/properties\.delivery_id is required for recommend_impression/)
   }, 60_000)
 })
