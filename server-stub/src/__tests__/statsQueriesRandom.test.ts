@@ -272,6 +272,7 @@ afterAll(async () => {
 describe.each([1, 2, 3])('stats over a randomised stream (seed %i)', (seed) => {
   it('equal a reference computed from the events sent, before and after merges', async () => {
     await store.command('TRUNCATE TABLE events')
+    await store.command('TRUNCATE TABLE page_views_daily')
     const events = makeStream(seed)
     const handler = createConsumerHandler(store)
     for (const batch of makeBatches(events, seed)) await handler.handle(batch)

@@ -47,11 +47,19 @@ describe('createChdbStore', () => {
         'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() ORDER BY name',
       )
     const first = await tables()
-    expect(first.map((t) => t.name)).toEqual(['deliveries', 'events', 'schema_migrations'])
+    expect(first.map((t) => t.name)).toEqual([
+      'deliveries',
+      'events',
+      'page_views_daily',
+      'page_views_daily_mv',
+      'schema_migrations',
+    ])
     await store.migrate()
     expect(await applyMigrations(store)).toEqual([])
     expect(await tables()).toEqual(first)
-    const versions = await store.query<{ version: number }>('SELECT version FROM schema_migrations')
+    const versions = await store.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    )
     expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version))
   })
 
@@ -67,6 +75,7 @@ describe('createChdbStore', () => {
 
   it('changes no count when the same event_ids are inserted again', async () => {
     await store.command('TRUNCATE TABLE events')
+    await store.command('TRUNCATE TABLE page_views_daily')
     const rows = Array.from({ length: 200 }, (_, i) =>
       toEventRow(event('page_view', { page_name: `p${i % 5}` }, i)),
     )
@@ -87,6 +96,7 @@ describe('createChdbStore', () => {
 
   it('derives delivery_id and action_id from properties, card_id standing for the Action', async () => {
     await store.command('TRUNCATE TABLE events')
+    await store.command('TRUNCATE TABLE page_views_daily')
     await store.insert('events', [
       toEventRow(event('recommend_complete', { delivery_id: 'd1', action_id: 'a1' })),
       toEventRow(event('card_click', { card_id: 'a2' })),
@@ -106,6 +116,7 @@ describe('createChdbStore', () => {
 
   it('keeps the timestamp to the millisecond in UTC', async () => {
     await store.command('TRUNCATE TABLE events')
+    await store.command('TRUNCATE TABLE page_views_daily')
     const e = event('page_view', { page_name: 'x' })
     // The last millisecond of yesterday (UTC); a day older than three months would meet the TTL.
     e.timestamp = Math.floor(NOW / 86_400_000) * 86_400_000 - 13
@@ -141,6 +152,7 @@ describe('createChdbStore', () => {
 
   it('drops events older than the three-month TTL', async () => {
     await store.command('TRUNCATE TABLE events')
+    await store.command('TRUNCATE TABLE page_views_daily')
     const old = event('page_view', { page_name: 'x' })
     old.timestamp = NOW - 100 * 86_400_000
     await store.insert('events', [

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MIGRATIONS } from '../store/migrations'
 
 /**
  * A restart is a new process: chdb binds one data directory per process and keeps the engine
@@ -86,7 +87,7 @@ describe('createChdbStore on disk', () => {
       app_version: '1.0.0',
     }))
     const written = await child('write', dir, events)
-    expect(written).toMatchObject({ migrations: 1, stats: { viewed_users: 3 } })
+    expect(written).toMatchObject({ migrations: MIGRATIONS.length, stats: { viewed_users: 3 } })
     // A new process on the same directory: the schema is there (migrate() again is a no-op)
     // and so are the rows; writing the same events again (a replay) changes nothing.
     expect(await child('read', dir)).toEqual(written)

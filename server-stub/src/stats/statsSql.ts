@@ -102,39 +102,42 @@ WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete
 GROUP BY event_date
 ORDER BY event_date`
 
-/** Page views (each page_view once) and unique viewers per UTC day. */
+/**
+ * Page views (each page_view once) and unique viewers per UTC day, from the page_views_daily
+ * rollup of exact states (see migrations.ts): the overview never reads the events themselves.
+ */
 export const OVERVIEW_DAILY_SQL = `
-SELECT toString(event_date) AS date, count() AS pv, uniqExact(user_id) AS uv
-FROM events FINAL
-WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+SELECT toString(event_date) AS date, uniqExactMerge(views) AS pv, uniqExactMerge(viewers) AS uv
+FROM page_views_daily
+WHERE event_date BETWEEN {from:Date} AND {to:Date}
 GROUP BY event_date
 ORDER BY event_date`
 
-/**
- * Unique viewers over the whole range (never summed from days). Duplicates cannot change a
- * uniqExact, so this skips FINAL, which would double the query's cost while parts are unmerged.
- */
+/** Unique viewers over the whole range (never summed from days). */
 export const OVERVIEW_USERS_SQL = `
-SELECT uniqExact(user_id) AS uv
-FROM events
-WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}`
+SELECT uniqExactMerge(viewers) AS uv
+FROM page_views_daily
+WHERE event_date BETWEEN {from:Date} AND {to:Date}`
 
-/** The pages with the most page views over the range, ties by path. */
+/**
+ * The pages with the most page views over the range, ties by path. Views are exact per day
+ * and page, and an event has one day, so they add up across days.
+ */
 export const TOP_PAGES_SQL = `
-SELECT page, count() AS pv
-FROM events FINAL
-WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+SELECT page, sum(day_views) AS pv
+FROM (
+  SELECT event_date, page, uniqExactMerge(views) AS day_views
+  FROM page_views_daily
+  WHERE event_date BETWEEN {from:Date} AND {to:Date}
+  GROUP BY event_date, page
+)
 GROUP BY page
 ORDER BY pv DESC, page
 LIMIT {limit:UInt32}`
 
-/**
- * Unique viewers of the given pages over the range: asked only for the top pages, because one
- * exact user set per page for every page of a site cost more than the rest of the overview.
- */
+/** Unique viewers of the given pages over the range (asked only for the top pages). */
 export const PAGE_USERS_SQL = `
-SELECT page, uniqExact(user_id) AS uv
-FROM events
-WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
-  AND page IN {pages:Array(String)}
+SELECT page, uniqExactMerge(viewers) AS uv
+FROM page_views_daily
+WHERE event_date BETWEEN {from:Date} AND {to:Date} AND page IN {pages:Array(String)}
 GROUP BY page`

@@ -77,7 +77,43 @@ export const DELIVERIES_DDL = `CREATE TABLE IF NOT EXISTS deliveries (
 ) ENGINE = ReplacingMergeTree
 ORDER BY delivery_id`
 
+/**
+ * Page views per UTC day and page, for the overview, which otherwise reads every page_view of
+ * its range. Both columns are exact distinct-count states — of event_id for views, of user_id
+ * for viewers — so a replayed or duplicated insert, which the materialized view sees again,
+ * changes neither (a SummingMergeTree of counts would double count it, as the seed's §七 did).
+ */
+export const PAGE_VIEWS_DAILY_DDL = `CREATE TABLE IF NOT EXISTS page_views_daily (
+  event_date Date,
+  page String,
+  views AggregateFunction(uniqExact, UUID),
+  viewers AggregateFunction(uniqExact, String)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(event_date)
+ORDER BY (event_date, page)
+TTL event_date + INTERVAL 3 MONTH`
+
+const PAGE_VIEWS_DAILY_SELECT = `SELECT event_date, page,
+  uniqExactState(event_id) AS views, uniqExactState(user_id) AS viewers
+FROM events WHERE event_name = 'page_view'
+GROUP BY event_date, page`
+
+/** Feeds page_views_daily from every insert into events. */
+export const PAGE_VIEWS_DAILY_MV_DDL = `CREATE MATERIALIZED VIEW IF NOT EXISTS page_views_daily_mv
+TO page_views_daily AS ${PAGE_VIEWS_DAILY_SELECT}`
+
+/**
+ * Fills page_views_daily from the events stored before the view existed. Running it twice (a
+ * crash before the migration is recorded) merges equal states: no number changes.
+ */
+export const PAGE_VIEWS_DAILY_BACKFILL = `INSERT INTO page_views_daily ${PAGE_VIEWS_DAILY_SELECT}`
+
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'events and deliveries', statements: [EVENTS_DDL, DELIVERIES_DDL] },
+  {
+    version: 2,
+    name: 'page views per day and page',
+    statements: [PAGE_VIEWS_DAILY_DDL, PAGE_VIEWS_DAILY_MV_DDL, PAGE_VIEWS_DAILY_BACKFILL],
+  },
 ]
