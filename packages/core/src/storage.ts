@@ -5,11 +5,13 @@ import { createStore, delMany, getMany, keys, setMany } from 'idb-keyval'
  * implementation, memory another; tests may pass their own.
  */
 export interface KeyValueStore {
+  /** Reads values in the order of `keys`; `undefined` for a missing key. */
   getMany(keys: string[]): Promise<unknown[]>
   /** Writes all entries in one transaction. */
   setMany(entries: [string, unknown][]): Promise<void>
   /** Deletes all keys in one transaction. */
   delMany(keys: string[]): Promise<void>
+  /** Every key in the store. */
   keys(): Promise<string[]>
 }
 

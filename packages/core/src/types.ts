@@ -7,15 +7,19 @@ export type Platform = 'web' | 'ios' | 'android'
 export interface TrackedEvent {
   /** UUID v4, kept across retries, tabs and reloads; the server dedups on it. */
   event_id: string
+  /** A name of the tracking plan (§三/§八) or your own, lower_snake_case (§八). */
   event_name: string
   /** The identified user id, or the persisted anonymous id before `identify()`. */
   user_id: string
   /** Milliseconds since the Unix epoch, taken when `track()` was called. */
   timestamp: number
+  /** Always `web` from this SDK. */
   platform: Platform
   /** `location.pathname` when the event was tracked. */
   page: string
+  /** The session: 30 minutes without events or 24 hours end it (§十一). */
   session_id: string
+  /** The event's own fields (e.g. `delivery_id`), scrubbed of forbidden keys. */
   properties: Record<string, unknown>
 }
 
@@ -30,8 +34,11 @@ export interface Signature {
 
 /** The request body of `POST /api/v1/track` (§五). */
 export interface TrackRequestBody extends Signature {
+  /** The version of @trackpoint/core that sent the request. */
   sdk_version: string
+  /** Your app's version (`appVersion` option), when given. */
   app_version?: string
+  /** The batch: at most `maxBatchEvents` events and `maxBatchBytes` bytes. */
   events: TrackedEvent[]
 }
 
