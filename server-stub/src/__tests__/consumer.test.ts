@@ -7,6 +7,7 @@ import { createConsumerHandler } from '../consumer'
 import { actionStats, deliveryStats, overview } from '../stats/queries'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
+import { acceptedEvent, clearEvents } from './fixtures'
 
 const HOUR = 3_600_000
 // Recent days: the table's TTL drops events older than three months.
@@ -16,28 +17,12 @@ const T0 =
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-function event(
+const event = (
   event_name: string,
   timestamp: number,
   properties: Record<string, unknown>,
   user_id = 'u1',
-): AcceptedEvent {
-  return {
-    event_id: crypto.randomUUID(),
-    event_name,
-    user_id,
-    timestamp,
-    platform: 'web',
-    page: '/onchain',
-    session_id: 's1',
-    properties,
-    app_id: 'app',
-    client_ip: '127.0.0.1',
-    received_at: timestamp + 50,
-    sdk_version: '0.1.0',
-    app_version: '1.0.0',
-  }
-}
+): AcceptedEvent => acceptedEvent(event_name, properties, { timestamp, user_id })
 
 const impression = (timestamp: number, delivery_id: string, user_id = 'u1') =>
   event('recommend_impression', timestamp, { delivery_id, content_type: 'card' }, user_id)
@@ -59,7 +44,7 @@ afterAll(async () => {
 })
 
 beforeEach(async () => {
-  await store.command('TRUNCATE TABLE events')
+  await clearEvents(store)
 })
 
 describe('createConsumerHandler', () => {

@@ -20,19 +20,15 @@ import {
   Consumer,
   murmur2,
   Producer,
-  stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Logger } from '../http/logger'
 import type { KafkaConsumer, KafkaConsumerOptions, KafkaEventBus } from '../bus/kafkaBus'
 import { createKafkaBus, createKafkaConsumer } from '../bus/kafkaBus'
-import {
-  DEAD_LETTER_REASON_HEADER,
-  DEAD_LETTER_TOPIC,
-  TRACKING_TOPIC,
-} from '../bus/kafkaClientConfig'
+import { TRACKING_TOPIC } from '../bus/kafkaClientConfig'
 import type { AcceptedEvent } from '../types'
+import { deadLetterReasons } from './deadLetters'
 
 const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
 const OUTAGE_PORT = Number(process.env.KAFKA_OUTAGE_PORT ?? 19092)
@@ -248,34 +244,7 @@ describe('Kafka bus', () => {
     // The invalid ones never reach the handler, and do not hold up the valid ones.
     expect(new Set(ids(received))).toEqual(new Set(ids(good)))
 
-    const reader = new Consumer({
-      clientId: 'test-dlq-reader',
-      groupId: groupId('dlq-reader'),
-      bootstrapBrokers: [BROKERS],
-      deserializers: stringDeserializers,
-    })
-    const reasons: string[] = []
-    try {
-      const stream = await reader.consume({
-        topics: [DEAD_LETTER_TOPIC],
-        mode: 'earliest',
-        autocommit: false,
-        maxWaitTime: 500,
-      })
-      await within(
-        (async () => {
-          for await (const message of stream) {
-            if (message.key !== badKey) continue
-            reasons.push(message.headers.get(DEAD_LETTER_REASON_HEADER) ?? '')
-            if (reasons.length === 2) break
-          }
-        })(),
-        30_000,
-        'both invalid messages in the dead-letter topic',
-      )
-    } finally {
-      await reader.close(true)
-    }
+    const reasons = await deadLetterReasons(BROKERS, badKey, 2)
     expect(reasons).toEqual([
       expect.stringMatching(/^not JSON/),
       'event_id missing or not a string',

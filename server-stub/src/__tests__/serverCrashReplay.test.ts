@@ -14,6 +14,7 @@ import { silentLogger } from '../http/logger'
 import { deliveryStats } from '../stats/queries'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
+import { acceptedEvent } from './fixtures'
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
 let dataDir: string
@@ -35,21 +36,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true })
 }, 60_000)
 
-const accepted = (name: string, user: string, delivery: string): AcceptedEvent => ({
-  event_id: randomUUID(),
-  event_name: name,
-  user_id: user,
-  timestamp: Date.now(),
-  platform: 'web',
-  page: '/onchain',
-  session_id: 's',
-  properties: { delivery_id: delivery, content_type: 'banner' },
-  app_id: 'dev_app',
-  client_ip: '127.0.0.1',
-  received_at: Date.now(),
-  sdk_version: 'test',
-  app_version: '',
-})
+const accepted = (name: string, user: string, delivery: string): AcceptedEvent =>
+  acceptedEvent(name, { delivery_id: delivery, content_type: 'banner' }, { user_id: user })
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs

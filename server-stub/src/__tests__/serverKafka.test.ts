@@ -5,13 +5,12 @@ import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Consumer, stringDeserializers } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createKafkaBus } from '../bus/kafkaBus'
-import { DEAD_LETTER_REASON_HEADER, DEAD_LETTER_TOPIC } from '../bus/kafkaClientConfig'
 import { loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
+import { deadLetterReasons } from './deadLetters'
 import { postSigned } from './signedPost'
 
 const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
@@ -149,30 +148,7 @@ describe('the pipeline through Kafka', () => {
     } finally {
       await bus.close()
     }
-    const reader = new Consumer({
-      clientId: 'test-dlq-reader',
-      groupId: `dlq-reader-${randomUUID()}`,
-      bootstrapBrokers: [brokers],
-      deserializers: stringDeserializers,
-    })
-    let reason = ''
-    try {
-      const stream = await reader.consume({
-        topics: [DEAD_LETTER_TOPIC],
-        mode: 'earliest',
-        autocommit: false,
-        maxWaitTime: 500,
-      })
-      const deadline = setTimeout(() => void stream.close(), 30_000)
-      for await (const message of stream) {
-        if (message.key !== key) continue
-        reason = message.headers.get(DEAD_LETTER_REASON_HEADER) ?? ''
-        break
-      }
-      clearTimeout(deadline)
-    } finally {
-      await reader.close(true)
-    }
+    const [reason] = await deadLetterReasons(brokers, key, 1)
     expect(reason).toMatch(/properties\.delivery_id is required for recommend_impression/)
   }, 60_000)
 })

@@ -7,6 +7,7 @@ import { actionStats, deliveryStats, overview, rate, setTargetUsers } from '../s
 import { eachDay, fillDays, isDay, rangeParams } from '../stats/statsRange'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
+import { acceptedEvent } from './fixtures'
 
 const DAY = 86_400_000
 const TODAY = Math.floor(Date.now() / DAY) * DAY
@@ -14,30 +15,19 @@ const D1 = TODAY - 3 * DAY
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 let n = 0
-function event(
+const event = (
   event_name: string,
   timestamp: number,
   properties: Record<string, unknown>,
   user_id: string,
   page = '/onchain',
-): AcceptedEvent {
-  n += 1
-  return {
-    event_id: crypto.randomUUID(),
-    event_name,
-    user_id,
+): AcceptedEvent =>
+  acceptedEvent(event_name, properties, {
     timestamp,
-    platform: 'web',
+    user_id,
     page,
-    session_id: `s${n}`,
-    properties,
-    app_id: 'app',
-    client_ip: '127.0.0.1',
-    received_at: timestamp,
-    sdk_version: '0.1.0',
-    app_version: '1.0.0',
-  }
-}
+    session_id: `s${++n}`,
+  })
 
 let dir: string
 let store: EventStore

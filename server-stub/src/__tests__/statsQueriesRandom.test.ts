@@ -15,6 +15,7 @@ import {
 import { eachDay } from '../stats/statsRange'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
+import { clearEvents } from './fixtures'
 
 /**
  * The stats against a reference written here in plain TypeScript, over randomised streams
@@ -271,8 +272,7 @@ afterAll(async () => {
 
 describe.each([1, 2, 3])('stats over a randomised stream (seed %i)', (seed) => {
   it('equal a reference computed from the events sent, before and after merges', async () => {
-    await store.command('TRUNCATE TABLE events')
-    await store.command('TRUNCATE TABLE page_views_daily')
+    await clearEvents(store)
     const events = makeStream(seed)
     const handler = createConsumerHandler(store)
     for (const batch of makeBatches(events, seed)) await handler.handle(batch)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setTargetUsers } from '../stats/queries'
 import { MIGRATIONS, applyMigrations, createChdbStore, toEventRow } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
+import { clearEvents } from './fixtures'
 
 const NOW = Date.now()
 
@@ -74,8 +75,7 @@ describe('createChdbStore', () => {
   })
 
   it('changes no count when the same event_ids are inserted again', async () => {
-    await store.command('TRUNCATE TABLE events')
-    await store.command('TRUNCATE TABLE page_views_daily')
+    await clearEvents(store)
     const rows = Array.from({ length: 200 }, (_, i) =>
       toEventRow(event('page_view', { page_name: `p${i % 5}` }, i)),
     )
@@ -95,8 +95,7 @@ describe('createChdbStore', () => {
   })
 
   it('derives delivery_id and action_id from properties, card_id standing for the Action', async () => {
-    await store.command('TRUNCATE TABLE events')
-    await store.command('TRUNCATE TABLE page_views_daily')
+    await clearEvents(store)
     await store.insert('events', [
       toEventRow(event('recommend_complete', { delivery_id: 'd1', action_id: 'a1' })),
       toEventRow(event('card_click', { card_id: 'a2' })),
@@ -115,8 +114,7 @@ describe('createChdbStore', () => {
   })
 
   it('keeps the timestamp to the millisecond in UTC', async () => {
-    await store.command('TRUNCATE TABLE events')
-    await store.command('TRUNCATE TABLE page_views_daily')
+    await clearEvents(store)
     const e = event('page_view', { page_name: 'x' })
     // The last millisecond of yesterday (UTC); a day older than three months would meet the TTL.
     e.timestamp = Math.floor(NOW / 86_400_000) * 86_400_000 - 13
@@ -151,8 +149,7 @@ describe('createChdbStore', () => {
   })
 
   it('drops events older than the three-month TTL', async () => {
-    await store.command('TRUNCATE TABLE events')
-    await store.command('TRUNCATE TABLE page_views_daily')
+    await clearEvents(store)
     const old = event('page_view', { page_name: 'x' })
     old.timestamp = NOW - 100 * 86_400_000
     await store.insert('events', [

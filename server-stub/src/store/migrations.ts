@@ -108,6 +108,9 @@ TO page_views_daily AS ${PAGE_VIEWS_DAILY_SELECT}`
  */
 export const PAGE_VIEWS_DAILY_BACKFILL = `INSERT INTO page_views_daily ${PAGE_VIEWS_DAILY_SELECT}`
 
+/** Tables that hold events or rollups of them: what a reset of the data must empty. */
+export const EVENT_TABLES = ['events', 'page_views_daily'] as const
+
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'events and deliveries', statements: [EVENTS_DDL, DELIVERIES_DDL] },
