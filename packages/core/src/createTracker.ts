@@ -206,7 +206,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       return identity.userId
     },
     get sessionId() {
-      return identity.sessionId(Date.now())
+      return identity.sessionId(Date.now(), false)
     },
   }
   return tracker

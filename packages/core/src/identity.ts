@@ -54,15 +54,19 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
       return userId
     },
 
-    /** The session for an event at `now`, starting a new one when the current one ended. */
-    sessionId(now: number): string {
+    /**
+     * The session for an event at `now`, starting a new one when the current one ended.
+     * `activity: false` only looks (the tracker's `sessionId` getter): it does not keep the
+     * session alive.
+     */
+    sessionId(now: number, activity = true): string {
       if (!live(session, now)) {
         // Another tab may have kept the shared session alive while this one was idle.
         const stored = read()
         session = live(stored, now) ? stored : { id: uuid(), start: now, last: now }
         local.set(key('session'), JSON.stringify(session))
       }
-      session.last = now
+      if (activity) session.last = now
       return session.id
     },
 

@@ -203,6 +203,6 @@ export interface Tracker {
   shutdown(): Promise<void>
   /** The current user id (identified or anonymous). */
   readonly userId: string
-  /** The current session id. */
+  /** The current session id. Reading it does not count as activity: it never extends the session. */
   readonly sessionId: string
 }

@@ -73,6 +73,14 @@ describe('createIdentity: sessions', () => {
     expect(id.sessionId(T0 + MAX_AGE)).not.toBe(first)
   })
 
+  it('does not keep the session alive when it is only looked at', () => {
+    const id = createIdentity('app', TIMEOUT, MAX_AGE)
+    const session = id.sessionId(T0)
+    expect(id.sessionId(T0 + 20 * MINUTE, false)).toBe(session)
+    // Looked at 20 minutes in, but the last activity is still T0: over 30 minutes later it ended.
+    expect(id.sessionId(T0 + TIMEOUT + MINUTE)).not.toBe(session)
+  })
+
   it('starts a new session on reset', () => {
     const id = identity()
     const first = id.sessionId(T0)
