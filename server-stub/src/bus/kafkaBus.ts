@@ -7,6 +7,7 @@ import {
   stringSerializers,
 } from '@platformatic/kafka'
 import type { AcceptedEvent, EventBus } from '../types'
+import { createGroupCommit } from './groupCommit'
 import type { KafkaClientOptions } from './kafkaClientConfig'
 import {
   closeKafkaClient,
@@ -75,12 +76,7 @@ export class KafkaPublishError extends Error {
   override name = 'KafkaPublishError'
 }
 
-interface Waiter {
-  messages: { topic: string; key: string; value: string }[]
-  bytes: number
-  resolve: () => void
-  reject: (error: unknown) => void
-}
+type Message = { topic: string; key: string; value: string }
 
 type EventProducer = Producer<string, string, string, string>
 
@@ -114,9 +110,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
   const healthIntervalMs = options.healthIntervalMs ?? 1000
   const logger = kafkaLogger(options)
 
-  const waiting: Waiter[] = []
   let pending = 0
-  let running: Promise<void> | undefined
   let closed = false
   // Undefined until the first probe answers, so the first outcome is logged either way.
   let reachable: boolean | undefined
@@ -203,63 +197,28 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
   healthTimer.unref()
   void probe()
 
-  /** Takes waiters from the front until the group would pass a bound (at least one). */
-  const takeGroup = (): Waiter[] => {
-    const group: Waiter[] = []
-    let size = 0
-    let bytes = 0
-    while (waiting.length) {
-      const next = waiting[0]!
-      const tooBig =
-        size + next.messages.length > maxGroupEvents || bytes + next.bytes > maxGroupBytes
-      if (group.length && tooBig) break
-      group.push(waiting.shift()!)
-      size += next.messages.length
-      bytes += next.bytes
-    }
-    return group
-  }
-
-  const send = async (messages: Waiter['messages']): Promise<void> => {
-    producer ??= createProducer()
-    await withTimeout(producer.send({ messages }), publishTimeoutMs, 'no acknowledgement')
-  }
-
-  const drain = async (): Promise<void> => {
-    while (waiting.length) {
-      const group = takeGroup()
-      const messages = group.flatMap((waiter) => waiter.messages)
-      try {
-        await send(messages)
-        setReachable(true)
-        group.forEach((waiter) => waiter.resolve())
-      } catch (error) {
-        dropProducer()
-        void probe()
-        logger.error({
-          msg: 'kafka publish failed',
-          events: messages.length,
-          error: describeKafkaError(error),
-        })
-        const rejection = new KafkaPublishError(
-          `Kafka did not acknowledge ${messages.length} events: ${describeKafkaError(error)}`,
-          { cause: error },
-        )
-        group.forEach((waiter) => waiter.reject(rejection))
-      } finally {
-        pending -= messages.length
-      }
+  const send = async (messages: Message[]): Promise<void> => {
+    try {
+      producer ??= createProducer()
+      await withTimeout(producer.send({ messages }), publishTimeoutMs, 'no acknowledgement')
+      setReachable(true)
+    } catch (error) {
+      dropProducer()
+      void probe()
+      logger.error({
+        msg: 'kafka publish failed',
+        events: messages.length,
+        error: describeKafkaError(error),
+      })
+      throw new KafkaPublishError(
+        `Kafka did not acknowledge ${messages.length} events: ${describeKafkaError(error)}`,
+        { cause: error },
+      )
+    } finally {
+      pending -= messages.length
     }
   }
-
-  /** Starts draining unless it runs; a publish that lands while a drain winds down restarts it. */
-  const kick = (): void => {
-    if (running || !waiting.length) return
-    running = drain().finally(() => {
-      running = undefined
-      kick()
-    })
-  }
+  const group = createGroupCommit(send, { maxItems: maxGroupEvents, maxBytes: maxGroupBytes })
 
   return {
     publish(events: AcceptedEvent[]) {
@@ -271,7 +230,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
         )
       }
       // Serialised here, in the caller's turn, so one big group does not stall the event loop.
-      let messages: Waiter['messages']
+      let messages: Message[]
       try {
         messages = events.map((event) => ({
           topic,
@@ -283,10 +242,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
       }
       const bytes = messages.reduce((sum, message) => sum + message.value.length, 0)
       pending += events.length
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ messages, bytes, resolve, reject })
-        kick()
-      })
+      return group.submit(messages, bytes)
     },
     connected: () => reachable === true && !closed,
     pendingEvents: () => pending,
@@ -294,7 +250,7 @@ export function createKafkaBus(options: KafkaBusOptions): KafkaEventBus {
       closed = true
       clearInterval(healthTimer)
       // Publishes already accepted are finished, not dropped: their senders wait for the answer.
-      while (running) await running
+      await group.idle()
       await probing
       await Promise.all([closeKafkaClient(producer), settleWithin(admin?.close(), 5000)])
       producer = undefined

@@ -1,4 +1,5 @@
 import type { AcceptedEvent, BatchHandler, EventBus } from '../types'
+import { createGroupCommit } from './groupCommit'
 
 /** Options of {@link createMemoryBus}. */
 export interface MemoryBusOptions {
@@ -7,12 +8,6 @@ export interface MemoryBusOptions {
    * @default 10000
    */
   maxGroupEvents?: number
-}
-
-interface Waiter {
-  events: AcceptedEvent[]
-  resolve: () => void
-  reject: (error: unknown) => void
 }
 
 /**
@@ -31,58 +26,22 @@ interface Waiter {
  */
 export function createMemoryBus(handler: BatchHandler, options: MemoryBusOptions = {}): EventBus {
   const maxGroupEvents = options.maxGroupEvents ?? 10_000
-  const waiting: Waiter[] = []
-  let running: Promise<void> | undefined
+  const group = createGroupCommit((events: AcceptedEvent[]) => handler.handle(events), {
+    maxItems: maxGroupEvents,
+  })
   let closed = false
-
-  /** Takes waiters from the front until the group would pass `maxGroupEvents` (at least one). */
-  const takeGroup = (): Waiter[] => {
-    const group: Waiter[] = []
-    let size = 0
-    while (waiting.length) {
-      const next = waiting[0]!
-      if (group.length && size + next.events.length > maxGroupEvents) break
-      group.push(waiting.shift()!)
-      size += next.events.length
-    }
-    return group
-  }
-
-  const drain = async (): Promise<void> => {
-    while (waiting.length) {
-      const group = takeGroup()
-      try {
-        await handler.handle(group.flatMap((waiter) => waiter.events))
-        group.forEach((waiter) => waiter.resolve())
-      } catch (error) {
-        group.forEach((waiter) => waiter.reject(error))
-      }
-    }
-  }
-
-  /** Starts draining unless it runs; a publish that lands while a drain winds down restarts it. */
-  const kick = (): void => {
-    if (running || !waiting.length) return
-    running = drain().finally(() => {
-      running = undefined
-      kick()
-    })
-  }
 
   return {
     publish(events) {
       if (closed) return Promise.reject(new Error('the memory bus is closed'))
       if (!events.length) return Promise.resolve()
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ events, resolve, reject })
-        kick()
-      })
+      return group.submit(events)
     },
     connected: () => !closed,
     async close() {
       closed = true
       // Publishes already accepted are finished, not dropped: their senders wait for the answer.
-      while (running) await running
+      await group.idle()
     },
   }
 }
