@@ -36,14 +36,25 @@ interface Stub {
 
 const COMMANDS = ['track', 'identify', 'reset', 'flush', 'shutdown'] as const
 
+/** The handler with the replay of the stub's queue, for installSnippet. */
+interface ReplayingHandler extends SnippetHandler {
+  /**
+   * Runs the queued calls in order, logging (not throwing) a failing one. Auto-capture starts
+   * after the whole queue, so an `identify` queued after `init` applies to the first page view.
+   */
+  replay(calls: ArrayLike<unknown>[]): void
+}
+
 /**
  * Creates the handler of snippet commands: `init` creates the tracker (once), `track`,
  * `identify`, `reset`, `flush` and `shutdown` call the tracker's methods, and a function is
  * called with the tracker. Commands that come before `init` wait for it, in order.
  */
-export function createSnippetHandler(): SnippetHandler {
+export function createSnippetHandler(): ReplayingHandler {
   let tracker: Tracker | undefined
   const waiting: unknown[][] = []
+  let replaying = false
+  let startCapture: (() => void) | undefined
 
   const run = (args: unknown[]): void => {
     const [command, ...rest] = args
@@ -53,8 +64,10 @@ export function createSnippetHandler(): SnippetHandler {
         return
       }
       const { autoCapture: capture = {}, ...options } = (rest[0] ?? {}) as SnippetInitOptions
-      tracker = createTracker(options)
-      if (capture) autoCapture(tracker, capture)
+      const created = (tracker = createTracker(options))
+      const start = () => capture && autoCapture(created, capture)
+      if (replaying) startCapture = start
+      else start()
       for (const call of waiting.splice(0)) run(call)
       return
     }
@@ -72,7 +85,21 @@ export function createSnippetHandler(): SnippetHandler {
   }
 
   const handler = (...args: unknown[]) => run(args)
-  return Object.assign(handler, { loaded: true as const }) as SnippetHandler
+  const replay = (calls: ArrayLike<unknown>[]) => {
+    replaying = true
+    for (const args of Array.from(calls)) {
+      try {
+        run(Array.from(args))
+      } catch (error) {
+        console.error(error)
+      }
+    }
+    replaying = false
+    const start = startCapture
+    startCapture = undefined
+    start?.()
+  }
+  return Object.assign(handler, { loaded: true as const, replay }) as ReplayingHandler
 }
 
 /**
@@ -88,11 +115,5 @@ export function installSnippet(): void {
   const queued = Array.from((stub as Stub | undefined)?.q ?? [])
   const handler = createSnippetHandler()
   host.trackpoint = handler
-  for (const args of queued) {
-    try {
-      handler(...(Array.from(args) as [string]))
-    } catch (error) {
-      console.error(error)
-    }
-  }
+  handler.replay(queued)
 }

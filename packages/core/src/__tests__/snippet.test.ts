@@ -58,10 +58,11 @@ describe('the script-tag snippet', () => {
     host.trackpoint!('track', 'card_click', { card_id: 'c_2' })
     expect(log).toEqual([
       ['createTracker', init],
-      ['autoCapture', {}],
       ['track', 'page_view', { page_name: 'early' }],
       ['identify', 'user_42'],
       ['track', 'card_click', { card_id: 'c_1' }],
+      // Auto-capture starts after the queue, so the identify above applies to its page view.
+      ['autoCapture', {}],
       ['track', 'card_click', { card_id: 'c_2' }],
     ])
     expect(host.trackpoint!.loaded).toBe(true)
@@ -104,7 +105,7 @@ describe('the script-tag snippet', () => {
     expect(error).toHaveBeenCalledWith(
       expect.objectContaining({ message: expect.stringMatching(/endpoint/) }),
     )
-    expect(log.at(-1)).toEqual(['track', 'card_click', { card_id: 'c_3' }])
+    expect(log).toContainEqual(['track', 'card_click', { card_id: 'c_3' }])
   })
 
   it('installs once: a second copy of the bundle keeps the first handler', () => {

@@ -1,0 +1,192 @@
+// Auto-capture and the async snippet in real Chromium, through the development collector.
+import type { Page } from '@playwright/test'
+import type { ReceivedEvent } from './support/collector'
+import { expect, test } from './support/fixtures'
+import { bundleIntegrity, startPageSite, type PageSite } from './support/pageSite'
+import { APP_ID, SECRET } from './support/tracker'
+
+const named = (events: ReceivedEvent[], name: string) =>
+  events.filter((event) => event.event_name === name)
+
+const credentials = (collectorUrl: string) =>
+  JSON.stringify({
+    endpoint: collectorUrl,
+    appId: APP_ID,
+    secret: SECRET,
+    rateLimitPerSecond: 1000,
+  })
+
+// A single-page app without a router library: links call history.pushState.
+const appPage = (collectorUrl: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>app</title></head>
+<body>
+  <nav>
+    <a href="/actions" data-route>Actions</a> <a href="/rewards" data-route>Rewards</a>
+    <button id="fail" onclick="failHard()">fail</button>
+    <button id="reject" onclick="Promise.reject(new RangeError('no reward left'))">reject</button>
+    <button id="card" data-track="card_click" data-track-card-id="c_e2e"><span>Open card</span></button>
+  </nav>
+  <form id="signup" name="newsletter" onsubmit="event.preventDefault()">
+    <input name="email" value="alice@example.com"><button id="submit">Sign up</button>
+  </form>
+  <script src="/trackpoint.min.js"></script>
+  <script>
+    function failHard() { throw new Error('boom in handler') }
+    window.tracker = Trackpoint.createTracker(${credentials(collectorUrl)})
+    Trackpoint.autoCapture(tracker)
+    for (const link of document.querySelectorAll('[data-route]')) {
+      link.addEventListener('click', (event) => {
+        event.preventDefault()
+        history.pushState(null, '', link.getAttribute('href'))
+      })
+    }
+  </script>
+</body></html>`
+
+const flush = (page: Page) =>
+  page.evaluate(() =>
+    (window as unknown as { tracker: { flush(): Promise<void> } }).tracker.flush(),
+  )
+
+let site: PageSite
+test.afterEach(() => site.close())
+
+test.describe('auto-capture', () => {
+  test.beforeEach(async ({ collector }) => {
+    site = await startPageSite({ '/index.html': appPage(collector.url) })
+  })
+
+  test('SPA navigation yields one page_view per route', async ({ page, collector }) => {
+    await page.goto(`${site.url}/`)
+    await page.click('text=Actions')
+    await page.click('text=Rewards')
+    // A new query string (pushState), a replaceState and going back to /rewards keep the route.
+    await page.evaluate(() => history.pushState(null, '', '/rewards?tab=points'))
+    await page.evaluate(() => history.replaceState(null, '', '/rewards?tab=badges'))
+    await page.goBack() // popstate to /rewards
+    await expect.poll(() => page.evaluate(() => location.search)).toBe('')
+    await page.goBack() // popstate to /actions: a page view
+    await expect.poll(() => page.evaluate(() => location.pathname)).toBe('/actions')
+    await flush(page)
+
+    await expect.poll(() => named(collector.received, 'page_view').length).toBe(4)
+    await page.waitForTimeout(300)
+    await flush(page)
+    const views = named(collector.received, 'page_view')
+    expect(views.map((event) => [event.page, event.properties])).toEqual([
+      ['/', { page_name: '/' }],
+      ['/actions', { page_name: '/actions', referrer: '/' }],
+      ['/rewards', { page_name: '/rewards', referrer: '/actions' }],
+      ['/actions', { page_name: '/actions', referrer: '/rewards' }],
+    ])
+  })
+
+  test('a thrown error is captured once, an unhandled rejection too', async ({
+    page,
+    collector,
+  }) => {
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    await page.goto(`${site.url}/`)
+    for (let i = 0; i < 3; i++) await page.click('#fail')
+    await page.click('#reject')
+    await expect.poll(() => pageErrors.length).toBe(4) // the app still sees every error
+    await flush(page)
+
+    await expect.poll(() => named(collector.received, 'error').length).toBe(2)
+    await page.waitForTimeout(300)
+    await flush(page)
+    const [thrown, rejected] = named(collector.received, 'error').map((e) => e.properties!)
+    expect(named(collector.received, 'error')).toHaveLength(2)
+    expect(thrown).toMatchObject({
+      message: 'boom in handler',
+      error_type: 'Error',
+      source: `${site.url}/`,
+    })
+    expect(thrown!.stack).toContain('failHard')
+    expect(thrown!.lineno).toBeGreaterThan(0)
+    expect(rejected).toMatchObject({ message: 'no reward left', error_type: 'RangeError' })
+  })
+
+  test('declarative clicks, form submits (without values) and web vitals', async ({
+    page,
+    collector,
+  }) => {
+    await page.goto(`${site.url}/`)
+    await page.click('#card span')
+    await page.click('#submit')
+    await flush(page)
+    await expect
+      .poll(() => named(collector.received, 'web_vitals').map((e) => e.properties?.name))
+      .toEqual(expect.arrayContaining(['TTFB', 'FCP']))
+    await flush(page)
+    await expect.poll(() => named(collector.received, 'card_click').length).toBe(1)
+    expect(named(collector.received, 'card_click')[0]!.properties).toEqual({ card_id: 'c_e2e' })
+    expect(named(collector.received, 'form_submit').map((e) => e.properties)).toEqual([
+      { form_id: 'signup', form_name: 'newsletter' },
+    ])
+    expect(JSON.stringify(collector.received)).not.toContain('alice@example.com')
+    const ttfb = named(collector.received, 'web_vitals').find((e) => e.properties?.name === 'TTFB')
+    expect(ttfb!.properties).toMatchObject({ value: expect.any(Number), rating: 'good' })
+  })
+})
+
+// The documented snippet (docs/capture.md), with the bundle answered 1.5 s late. The page
+// notes, when it makes its calls, whether the bundle was there and how many calls were queued.
+const snippetPage = (collectorUrl: string, integrity: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>snippet</title>
+<script>
+  !function(w,n){w[n]=w[n]||function(){(w[n].q=w[n].q||[]).push(arguments)}}(window,'trackpoint')
+  trackpoint('init', Object.assign(${credentials(collectorUrl)}, { autoCapture: { webVitals: false } }))
+  trackpoint('identify', 'user_snippet')
+  trackpoint('track', 'card_click', { card_id: 'c_before_load' })
+  window.snippetState = {
+    bundleLoaded: typeof Trackpoint !== 'undefined',
+    queuedCalls: trackpoint.q.length,
+    calledAt: performance.now(),
+  }
+</script>
+<script async src="/trackpoint.min.js?delay=1500" integrity="${integrity}" crossorigin="anonymous"></script>
+</head><body>snippet</body></html>`
+
+interface SnippetWindow {
+  snippetState: { bundleLoaded: boolean; queuedCalls: number; calledAt: number }
+  trackpoint: (...args: unknown[]) => void
+}
+
+test('the snippet replays the calls made before the bundle loaded, in order', async ({
+  page,
+  collector,
+}) => {
+  site = await startPageSite({ '/index.html': snippetPage(collector.url, bundleIntegrity()) })
+  await page.goto(`${site.url}/`) // `load` waits for the async bundle
+  const { snippetState, bundleArrivedAt } = await page.evaluate(() => ({
+    snippetState: (window as unknown as SnippetWindow).snippetState,
+    bundleArrivedAt: performance
+      .getEntriesByType('resource')
+      .find((entry) => entry.name.includes('/trackpoint.min.js'))!.responseEnd,
+  }))
+  // The calls were made, and queued by the stub, well before the bundle arrived.
+  expect(snippetState).toMatchObject({ bundleLoaded: false, queuedCalls: 3 })
+  expect(snippetState.calledAt).toBeLessThan(bundleArrivedAt - 1000)
+
+  // Once loaded, window.trackpoint is the real handler and takes calls directly.
+  await page.evaluate(() => {
+    const { trackpoint } = window as unknown as SnippetWindow
+    trackpoint('track', 'card_click', { card_id: 'c_after_load' })
+    trackpoint('flush')
+  })
+  await expect.poll(() => collector.received.length).toBe(3)
+  expect(
+    collector.received.map((e) => [e.event_name, e.properties?.card_id ?? e.properties?.page_name]),
+  ).toEqual([
+    ['card_click', 'c_before_load'],
+    ['page_view', '/'], // auto-capture starts once the queue has been replayed
+    ['card_click', 'c_after_load'],
+  ])
+  // identify() was replayed before anything was tracked: every event carries the user id.
+  expect(new Set(collector.received.map((e) => e.user_id))).toEqual(new Set(['user_snippet']))
+  // The script tag carried integrity="sha384-…" of the build: Chromium ran the bundle only
+  // because the hash matched (a mismatch blocks it, and nothing would have been sent).
+  expect(site.bundleRequests).toBe(1)
+})
