@@ -6,4 +6,7 @@ import { installSnippet } from './snippet'
 
 export * from './index'
 
-installSnippet()
+// After the IIFE has returned and assigned the global `Trackpoint`, so that replayed callbacks
+// (`trackpoint((tracker) => Trackpoint.observeImpression(...))`) can use it. A microtask: no
+// other script runs in between.
+void Promise.resolve().then(installSnippet)
