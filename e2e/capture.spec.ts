@@ -2,6 +2,7 @@
 import type { Page } from '@playwright/test'
 import type { ReceivedEvent } from './support/collector'
 import { expect, test } from './support/fixtures'
+import { launchHideableBrowser } from './support/hideableBrowser'
 import { bundleIntegrity, startPageSite, type PageSite } from './support/pageSite'
 import { APP_ID, SECRET } from './support/tracker'
 
@@ -189,4 +190,50 @@ test('the snippet replays the calls made before the bundle loaded, in order', as
   // The script tag carried integrity="sha384-…" of the build: Chromium ran the bundle only
   // because the hash matched (a mismatch blocks it, and nothing would have been sent).
   expect(site.bundleRequests).toBe(1)
+})
+
+test('page duration and the final web vitals leave with the page-exit send when the tab is hidden', async ({
+  collector,
+}) => {
+  // Long flush interval and batch: only the tracker's exit send can deliver within the test.
+  const options = JSON.stringify({
+    endpoint: collector.url,
+    appId: APP_ID,
+    secret: SECRET,
+    flushInterval: 600_000,
+    batchSize: 100,
+  })
+  site = await startPageSite({
+    '/index.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>exit</title></head>
+<body><h1>Largest text on the page</h1>
+<script src="/trackpoint.min.js"></script>
+<script>
+  window.tracker = Trackpoint.createTracker(${options})
+  Trackpoint.autoCapture(tracker, { pageDuration: true, pageName: () => 'exit_page' })
+</script></body></html>`,
+  })
+  const chromium = await launchHideableBrowser()
+  try {
+    const { page } = chromium
+    await page.goto(`${site.url}/`)
+    await page.click('h1') // an interaction, so that INP has something to report
+    await page.waitForTimeout(1000)
+    expect(collector.received).toEqual([])
+    await chromium.hide()
+    await expect
+      .poll(() => named(collector.received, 'page_duration').map((e) => e.properties?.page_name))
+      .toEqual(['exit_page'])
+    const duration = named(collector.received, 'page_duration')[0]!.properties!.duration_ms
+    expect(duration).toBeGreaterThanOrEqual(1000)
+    await expect
+      .poll(() =>
+        named(collector.received, 'web_vitals')
+          .map((e) => e.properties?.name)
+          .sort(),
+      )
+      .toEqual(expect.arrayContaining(['CLS', 'FCP', 'LCP', 'TTFB']))
+    expect(named(collector.received, 'page_view')).toHaveLength(1)
+  } finally {
+    await chromium.close()
+  }
 })

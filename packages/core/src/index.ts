@@ -17,7 +17,7 @@ export {
   declaredProperties,
   type ClickCaptureOptions,
 } from './capture/captureClicks'
-export type { PageNamer, TrackTarget } from './capture/types'
+export type { PageNamer, TrackTarget } from './capture/shared'
 export type { SnippetCallback, SnippetHandler, SnippetInitOptions } from './snippet'
 export type {
   Platform,

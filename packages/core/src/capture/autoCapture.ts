@@ -5,7 +5,7 @@ import { capturePageDuration } from './capturePageDuration'
 import { capturePageViews, type PageViewCaptureOptions } from './capturePageViews'
 import { captureScrollDepth } from './captureScrollDepth'
 import { captureWebVitals, type WebVitalsCaptureOptions } from './captureWebVitals'
-import type { PageNamer, TrackTarget } from './types'
+import type { PageNamer, TrackTarget } from './shared'
 
 /**
  * Options of {@link autoCapture}: `true` turns a capture on with its defaults, an object turns

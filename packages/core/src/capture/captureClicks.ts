@@ -1,5 +1,5 @@
 import { trackingPlan, type FieldType, type TrackingPlan } from '@trackpoint/schema'
-import { inBrowser, noop, trackLoose, type TrackTarget } from './types'
+import { inBrowser, noop, trackLoose, type TrackTarget } from './shared'
 
 /** Options of {@link captureClicks}. */
 export interface ClickCaptureOptions {

@@ -1,4 +1,4 @@
-import { inBrowser, noop, type TrackTarget } from './types'
+import { inBrowser, noop, type TrackTarget } from './shared'
 
 /** Options of {@link captureErrors}. */
 export interface ErrorCaptureOptions {

@@ -1,4 +1,4 @@
-import { inBrowser, noop, type TrackTarget } from './types'
+import { inBrowser, noop, type TrackTarget } from './shared'
 
 /**
  * Tracks `form_submit` `{ form_id, form_name }` for every form submitted in the page (one

@@ -1,5 +1,5 @@
 import { onPageView } from '../pageView'
-import { inBrowser, noop, pathName, type PageNamer, type TrackTarget } from './types'
+import { inBrowser, noop, pathName, type PageNamer, type TrackTarget } from './shared'
 
 /** Options of {@link capturePageDuration}. */
 export interface PageDurationCaptureOptions {

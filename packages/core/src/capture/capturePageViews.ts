@@ -1,6 +1,6 @@
 import { beginPageView } from '../pageView'
 import { onRouteChange } from './routeChange'
-import { inBrowser, noop, pathName, type PageNamer, type TrackTarget } from './types'
+import { inBrowser, noop, pathName, type PageNamer, type TrackTarget } from './shared'
 
 /** Options of {@link capturePageViews}. */
 export interface PageViewCaptureOptions {

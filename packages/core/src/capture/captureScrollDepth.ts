@@ -1,5 +1,5 @@
 import { onPageView } from '../pageView'
-import { inBrowser, noop, type TrackTarget } from './types'
+import { inBrowser, noop, type TrackTarget } from './shared'
 
 const DEPTHS = [25, 50, 75, 100] as const
 

@@ -1,5 +1,5 @@
 import { onCLS, onFCP, onINP, onLCP, onTTFB, type Metric } from 'web-vitals'
-import { inBrowser, noop, type TrackTarget } from './types'
+import { inBrowser, noop, type TrackTarget } from './shared'
 
 /** Options of {@link captureWebVitals}. */
 export interface WebVitalsCaptureOptions {
