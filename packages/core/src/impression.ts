@@ -136,6 +136,7 @@ function groupFor(threshold: number): Group {
       // calls stop() does not keep detached nodes alive. Removing a visible element always
       // brings a callback (its ratio drops to 0); removed invisible ones are swept on the next
       // callback. Cheaper than a MutationObserver, which would run on every DOM change.
+      // https://w3c.github.io/IntersectionObserver/#update-intersection-observations-algo
       for (const [element, watches] of [...group.watches]) {
         if (element.isConnected) continue
         for (const watch of watches) leave(watch)
@@ -185,7 +186,8 @@ const noop = () => undefined
  * does nothing.
  *
  * @returns A function that stops observing; calling it twice is harmless.
- * @throws TypeError when `element` is not an Element or an option is out of range.
+ * @throws TypeError when `element` is not an Element or `onImpression` not a function;
+ *   RangeError when `threshold` is outside 0..1 or `minVisibleMs` is negative or infinite.
  *
  * @example
  * ```ts

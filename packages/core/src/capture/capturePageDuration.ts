@@ -56,7 +56,9 @@ export function capturePageDuration(
     name = pageName(location)
   })
   // Capture phase on window: runs before the tracker's document/window listeners, which send
-  // what is queued when the page goes away.
+  // what is queued when the page goes away. `visibilitychange → hidden` is the last event a
+  // page reliably gets (mobile never fires pagehide when a backgrounded tab is discarded):
+  // https://developer.chrome.com/docs/web-platform/page-lifecycle-api
   addEventListener('visibilitychange', onVisibility, true)
   addEventListener('pagehide', send, true)
   return () => {
