@@ -237,3 +237,37 @@ test('page duration and the final web vitals leave with the page-exit send when 
     await chromium.close()
   }
 })
+
+test('scroll depth reports 25/50/75/100 % once each per page view, with real layout', async ({
+  page,
+  collector,
+}) => {
+  site = await startPageSite({
+    '/index.html': `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>long</title>
+<style>body { margin: 0 } article { height: 4000px }</style></head>
+<body><article>long read</article>
+<script src="/trackpoint.min.js"></script>
+<script>
+  window.tracker = Trackpoint.createTracker(${credentials(collector.url)})
+  Trackpoint.captureScrollDepth(tracker)
+</script></body></html>`,
+  })
+  await page.setViewportSize({ width: 800, height: 800 })
+  await page.goto(`${site.url}/`)
+  const depths = () => named(collector.received, 'scroll_depth').map((e) => e.properties?.depth)
+  for (const y of [300, 1300, 2300, 1000, 3200, 0, 3200]) {
+    await page.evaluate((top) => window.scrollTo(0, top), y)
+    await page.waitForTimeout(100)
+  }
+  await flush(page)
+  await expect.poll(depths).toEqual([25, 50, 75, 100])
+  // A new page view (SPA navigation) starts over.
+  await page.evaluate(() => {
+    window.scrollTo(0, 0)
+    ;(window as unknown as { Trackpoint: { beginPageView(): void } }).Trackpoint.beginPageView()
+  })
+  await page.evaluate(() => window.scrollTo(0, 1300))
+  await page.waitForTimeout(100)
+  await flush(page)
+  await expect.poll(depths).toEqual([25, 50, 75, 100, 25, 50])
+})

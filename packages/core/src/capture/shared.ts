@@ -21,4 +21,5 @@ export const pathName: PageNamer = (location) => location.pathname
 export const inBrowser = (): boolean =>
   typeof window !== 'undefined' && typeof document !== 'undefined'
 
+/** The stop function of a capture that did not start (outside a browser). */
 export const noop = (): void => undefined
