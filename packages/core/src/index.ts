@@ -3,6 +3,8 @@ export { computeSign } from './signer'
 export { backoffDelay, parseRetryAfter } from './retryPolicy'
 export { isSampledIn } from './sampling'
 export type { KeyValueStore } from './storage'
+export { observeImpression, type ImpressionOptions } from './impression'
+export { beginPageView, currentPageView } from './pageView'
 export type {
   Platform,
   PropsOf,
