@@ -16,8 +16,7 @@ const manifest = (
   version: string
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
-} =>
-  JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
+} => JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
 
 /** Replaces `__SDK_VERSION__` with the package version, so the wire carries sdk_version. */
 const sdkVersion = (version: string): Plugin => ({

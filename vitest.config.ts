@@ -18,21 +18,38 @@ export default defineConfig({
     },
   },
   test: {
-    include: [
-      'packages/*/src/**/__tests__/**/*.test.ts',
-      'packages/*/src/**/__tests__/**/*.test.tsx',
-      'server-stub/src/**/__tests__/**/*.test.ts',
-      'scripts/**/*.test.ts',
-    ],
     environment: 'node',
     restoreMocks: true,
     projects: [
-      { extends: true, test: { name: 'unit' } },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [
+            'packages/*/src/**/__tests__/**/*.test.ts',
+            'packages/*/src/**/__tests__/**/*.test.tsx',
+            'server-stub/src/**/__tests__/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
+        },
+      },
       {
         // @trackpoint/react's tests once more against React 18 (the root has React 19).
-        // Testing Library is inlined so that its `react` / `react-dom` imports follow the alias.
+        // Testing Library's ESM build is inlined so that its `react` / `react-dom` imports follow
+        // the alias too (its CommonJS build would require the root's React 19).
         extends: true,
-        resolve: { alias: { react: react18('react'), 'react-dom': react18('react-dom') } },
+        resolve: {
+          alias: {
+            react: react18('react'),
+            'react-dom': react18('react-dom'),
+            '@testing-library/react': fileURLToPath(
+              new URL(
+                './node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+                import.meta.url,
+              ),
+            ),
+          },
+        },
         test: {
           name: 'react18',
           include: ['packages/react/src/**/__tests__/**/*.test.tsx'],

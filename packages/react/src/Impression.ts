@@ -5,8 +5,9 @@ import { useImpression } from './useImpression'
 import type { UseImpressionOptions } from './useImpression'
 
 /** Props of {@link Impression}; any other attribute goes to the rendered element. */
-export interface ImpressionProps<N extends EventName = 'recommend_impression'>
-  extends HTMLAttributes<HTMLElement> {
+export interface ImpressionProps<
+  N extends EventName = 'recommend_impression',
+> extends HTMLAttributes<HTMLElement> {
   /** The event's properties, e.g. `{ delivery_id, content_type }`. */
   props: EventProperties[N]
   /** The impression rule and the event; see {@link UseImpressionOptions}. */

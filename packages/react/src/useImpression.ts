@@ -4,8 +4,9 @@ import type { EventName, EventProperties, ImpressionOptions } from '@trackpoint/
 import { useTrackerFor } from './trackContext'
 
 /** Options of {@link useImpression}: the impression rule of `observeImpression`, and the event. */
-export interface UseImpressionOptions<N extends EventName = 'recommend_impression'>
-  extends ImpressionOptions {
+export interface UseImpressionOptions<
+  N extends EventName = 'recommend_impression',
+> extends ImpressionOptions {
   /**
    * The event tracked when the element passes the rule.
    * @default 'recommend_impression'

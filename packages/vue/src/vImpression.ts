@@ -12,7 +12,8 @@ interface Watch {
 }
 
 const watches = new WeakMap<Element, Watch>()
-const keyOf = (value: ImpressionValue) => String((value as { delivery_id?: unknown }).delivery_id ?? '')
+const keyOf = (value: ImpressionValue) =>
+  String((value as { delivery_id?: unknown }).delivery_id ?? '')
 
 /**
  * `v-impression="{ delivery_id, content_type }"`: tracks `recommend_impression` (or the event

@@ -3,12 +3,13 @@
 import { StrictMode, version } from 'react'
 import { cleanup, render } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import type * as Core from '@trackpoint/core'
 import { usePageView } from '../index'
 import { recordingTracker, type RecordingTracker } from './recordingTracker'
 
 const created: RecordingTracker[] = []
 vi.mock('@trackpoint/core', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@trackpoint/core')>()),
+  ...(await importOriginal<typeof Core>()),
   createTracker: () => {
     const tracker = recordingTracker()
     created.push(tracker)

@@ -37,6 +37,12 @@ function Page({ name }: { name: string }) {
 }
 
 let tracker: RecordingTracker
+// In act() so that React applies what the callbacks change before the next assertion.
+const show = (element: Element, ratio: number) => void act(() => setVisibleRatio(element, ratio))
+const elapse = (ms: number) =>
+  void act(() => {
+    vi.advanceTimersByTime(ms)
+  })
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -106,52 +112,52 @@ describe(`@trackpoint/react with React ${version}`, () => {
   it('useImpression tracks recommend_impression once after 1 s at ≥50 % visible, under StrictMode', () => {
     render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
-    act(() => setVisibleRatio(element, 0.6))
-    act(() => vi.advanceTimersByTime(999))
+    show(element, 0.6)
+    elapse(999)
     expect(tracker.events).toEqual([])
-    act(() => vi.advanceTimersByTime(1))
+    elapse(1)
     expect(tracker.events).toEqual([{ name: 'recommend_impression', properties: offer }])
     // Out of view and back: the same delivery on the same element counts once per page view.
-    act(() => setVisibleRatio(element, 0))
-    act(() => setVisibleRatio(element, 1))
-    act(() => vi.advanceTimersByTime(5000))
+    show(element, 0)
+    show(element, 1)
+    elapse(5000)
     expect(tracker.events).toHaveLength(1)
   })
 
   it('useImpression ignores less than 50 % or less than 1 s of visibility', () => {
     render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
-    act(() => setVisibleRatio(element, 0.4))
-    act(() => vi.advanceTimersByTime(3000))
-    act(() => setVisibleRatio(element, 0.9))
-    act(() => vi.advanceTimersByTime(500))
-    act(() => setVisibleRatio(element, 0))
-    act(() => vi.advanceTimersByTime(3000))
+    show(element, 0.4)
+    elapse(3000)
+    show(element, 0.9)
+    elapse(500)
+    show(element, 0)
+    elapse(3000)
     expect(tracker.events).toEqual([])
   })
 
   it('a new delivery_id on the same element is a new impression; a re-render is not', () => {
     const { rerender } = render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
-    act(() => setVisibleRatio(element, 1))
-    act(() => vi.advanceTimersByTime(1000))
+    show(element, 1)
+    elapse(1000)
     rerender(<Offer props={{ ...offer }} />)
-    act(() => vi.advanceTimersByTime(2000))
+    elapse(2000)
     const next = { delivery_id: 'd_2', content_type: 'article' }
     rerender(<Offer props={next} />)
     // The new observation of an element already in view starts when the observer reports it.
-    act(() => setVisibleRatio(element, 1))
-    act(() => vi.advanceTimersByTime(1000))
+    show(element, 1)
+    elapse(1000)
     expect(tracker.events.map((e) => e.properties)).toEqual([offer, next])
   })
 
   it('useImpression stops observing when the element unmounts', () => {
     const { unmount } = render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
-    act(() => setVisibleRatio(element, 1))
-    act(() => vi.advanceTimersByTime(500))
+    show(element, 1)
+    elapse(500)
     unmount()
-    act(() => vi.advanceTimersByTime(5000))
+    elapse(5000)
     expect(tracker.events).toEqual([])
   })
 
@@ -170,8 +176,10 @@ describe(`@trackpoint/react with React ${version}`, () => {
     const element = screen.getByText('Hero')
     expect(element.tagName).toBe('SECTION')
     expect(element.className).toBe('slot')
-    act(() => setVisibleRatio(element, 1))
-    act(() => vi.advanceTimersByTime(200))
-    expect(tracker.events).toEqual([{ name: 'element_exposure', properties: { element_id: 'hero' } }])
+    show(element, 1)
+    elapse(200)
+    expect(tracker.events).toEqual([
+      { name: 'element_exposure', properties: { element_id: 'hero' } },
+    ])
   })
 })
