@@ -5,7 +5,7 @@ import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 
-/** @type {{ name: string, budget: number, entry?: string, file?: string }[]} */
+/** @type {{ name: string, budget: number, entry?: string, file?: string, external?: string[] }[]} */
 export const budgets = [
   {
     name: '@trackpoint/core: createTracker + track (queue, IndexedDB, beacon, retry, signing)',
@@ -14,10 +14,23 @@ export const budgets = [
 const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app', secret: 's' })
 t.track('page_view', { page_name: 'home' })`,
   },
+  {
+    // The adapter alone: the app already has React and @trackpoint/core.
+    name: '@trackpoint/react: every export (react, react-dom, @trackpoint/core external)',
+    budget: 1024,
+    entry: `export * from '@trackpoint/react'`,
+    external: ['react', 'react-dom', '@trackpoint/core'],
+  },
+  {
+    name: '@trackpoint/vue: every export (vue, @trackpoint/core external)',
+    budget: 1024,
+    entry: `export * from '@trackpoint/vue'`,
+    external: ['vue', '@trackpoint/core'],
+  },
 ]
 
 /** min+gzip bytes of an entry (source text) or a built file. */
-export async function measure({ entry, file }) {
+export async function measure({ entry, file, external = [] }) {
   const code = file
     ? readFileSync(file)
     : (
@@ -27,6 +40,7 @@ export async function measure({ entry, file }) {
           minify: true,
           format: 'esm',
           platform: 'browser',
+          external,
           write: false,
           logLevel: 'silent',
         })

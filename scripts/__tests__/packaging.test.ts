@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url)
 const manifest = (pkg: string) =>
   JSON.parse(readFileSync(new URL(`../../packages/${pkg}/package.json`, import.meta.url), 'utf8'))
 
-describe.each(['core', 'schema'])('@trackpoint/%s as published', (pkg) => {
+describe.each(['core', 'schema', 'react', 'vue'])('@trackpoint/%s as published', (pkg) => {
   it('declares types first in exports, a files whitelist and no side effects', () => {
     const json = manifest(pkg)
     expect(Object.keys(json.exports['.'])[0]).toBe('types')

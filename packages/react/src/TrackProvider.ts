@@ -34,8 +34,8 @@ export interface TrackProviderProps {
 export function TrackProvider({ tracker, options, children }: TrackProviderProps): ReactElement {
   if (!tracker && !options) {
     throw new Error(
-      '<TrackProvider> needs a `tracker` (from createTracker) or `options` to create one, e.g. ' +
-        "<TrackProvider options={{ endpoint: 'https://collect.example.com', appId: 'onchain_app', sign }}>",
+      '<TrackProvider> needs `tracker` (from createTracker) or `options`, e.g. ' +
+        '<TrackProvider options={{ endpoint, appId, sign }}>',
     )
   }
   // Created once per mounted provider; a tracker passed in is the app's and left alone.

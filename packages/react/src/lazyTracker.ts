@@ -21,7 +21,7 @@ export function lazyTracker(options: TrackerOptions): LazyTracker {
   if (!options?.endpoint || !options.appId) {
     throw new Error(
       '<TrackProvider options> needs `endpoint` (the collector base URL) and `appId`, e.g. ' +
-        "<TrackProvider options={{ endpoint: 'https://collect.example.com', appId: 'onchain_app', sign }}>",
+        "options={{ endpoint: 'https://collect.example.com', appId: 'onchain_app', sign }}",
     )
   }
   let current: Tracker | undefined

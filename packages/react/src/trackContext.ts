@@ -13,8 +13,7 @@ export function useTrackerFor(hook: string): Tracker {
   if (!tracker) {
     throw new Error(
       `${hook} must be used inside <TrackProvider>: wrap your app in ` +
-        '<TrackProvider options={{ endpoint, appId, sign }}> (or tracker={createTracker(…)}) ' +
-        'from @trackpoint/react.',
+        '<TrackProvider options={{ endpoint, appId, sign }}> or <TrackProvider tracker={tracker}>',
     )
   }
   return tracker

@@ -72,7 +72,9 @@ describe(`@trackpoint/react with React ${version}`, () => {
 
   it('<TrackProvider> without a tracker or options throws at render', () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined)
-    expect(() => render(<TrackProvider>x</TrackProvider>)).toThrow(/needs a `tracker`/)
+    expect(() => render(<TrackProvider>x</TrackProvider>)).toThrow(
+      /needs `tracker` \(from createTracker\) or `options`/,
+    )
     const noAppId = { endpoint: 'https://collect.example.com', appId: '' }
     expect(() => render(<TrackProvider options={noAppId}>x</TrackProvider>)).toThrow(
       /needs `endpoint`.*and `appId`/,
