@@ -6,6 +6,8 @@ import commonjs from '@rollup/plugin-commonjs'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import terser from '@rollup/plugin-terser'
 import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 
 /** Packages in build order: a package comes after the packages it imports. */
 const packages = ['schema', 'core', 'react', 'vue'] as const
@@ -54,8 +56,25 @@ const libraryBuild = (pkg: string): RollupOptions => {
   }
 }
 
+/**
+ * Prints the Subresource Integrity hash of each written file, for
+ * `<script src=… integrity="sha384-…" crossorigin="anonymous">` (docs/capture.md).
+ */
+const subresourceIntegrity = (): Plugin => ({
+  name: 'subresource-integrity',
+  writeBundle(options, bundle) {
+    for (const fileName of Object.keys(bundle)) {
+      if (!fileName.endsWith('.js')) continue
+      const path = options.file ?? join(options.dir ?? '.', fileName)
+      const hash = createHash('sha384').update(readFileSync(path)).digest('base64')
+      console.log(`${fileName} integrity: sha384-${hash}`)
+    }
+  },
+})
+
+/** The CDN bundle: core, impressions, every auto-capture (web-vitals included), the snippet. */
 const cdnBuild: RollupOptions = {
-  input: 'packages/core/src/index.ts',
+  input: 'packages/core/src/cdn.ts',
   plugins: [
     sdkVersion(manifest('core').version),
     nodeResolve({ browser: true }),
@@ -73,7 +92,10 @@ const cdnBuild: RollupOptions = {
     format: 'iife',
     name: 'Trackpoint',
     sourcemap: true,
-    plugins: [terser({ compress: { passes: 2 }, format: { comments: false } })],
+    plugins: [
+      terser({ compress: { passes: 2 }, format: { comments: false } }),
+      subresourceIntegrity(),
+    ],
   },
 }
 

@@ -15,6 +15,23 @@ const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app',
 t.track('page_view', { page_name: 'home' })`,
   },
   {
+    name: '@trackpoint/core: observeImpression alone',
+    budget: 1.25 * 1024,
+    entry: `import { observeImpression } from '@trackpoint/core'
+observeImpression(document.body, () => {})`,
+  },
+  {
+    name: '@trackpoint/core: autoCapture alone (every capture, web-vitals included; no tracker)',
+    budget: 6.5 * 1024,
+    entry: `import { autoCapture } from '@trackpoint/core'
+autoCapture({ track() {} })`,
+  },
+  {
+    name: 'trackpoint.min.js (CDN: core, signing, impressions, auto-capture, web-vitals, snippet)',
+    budget: 14 * 1024,
+    file: 'packages/core/dist/trackpoint.min.js',
+  },
+  {
     // The adapter alone: the app already has React and @trackpoint/core.
     name: '@trackpoint/react: every export (react, react-dom, @trackpoint/core external)',
     budget: 1024,

@@ -5,6 +5,20 @@ export { isSampledIn } from './sampling'
 export type { KeyValueStore } from './storage'
 export { observeImpression, type ImpressionOptions } from './impression'
 export { beginPageView, currentPageView } from './pageView'
+export { autoCapture, type AutoCaptureOptions } from './capture/autoCapture'
+export { capturePageViews, type PageViewCaptureOptions } from './capture/capturePageViews'
+export { captureErrors, type ErrorCaptureOptions } from './capture/captureErrors'
+export { captureWebVitals, type WebVitalsCaptureOptions } from './capture/captureWebVitals'
+export { capturePageDuration, type PageDurationCaptureOptions } from './capture/capturePageDuration'
+export { captureScrollDepth } from './capture/captureScrollDepth'
+export { captureFormSubmits } from './capture/captureFormSubmits'
+export {
+  captureClicks,
+  declaredProperties,
+  type ClickCaptureOptions,
+} from './capture/captureClicks'
+export type { PageNamer, TrackTarget } from './capture/types'
+export type { SnippetCallback, SnippetHandler, SnippetInitOptions } from './snippet'
 export type {
   Platform,
   PropsOf,

@@ -1,0 +1,116 @@
+// @vitest-environment jsdom
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+
+const log = vi.hoisted(() => [] as unknown[][])
+vi.mock('../createTracker', () => ({
+  createTracker: (options: { endpoint?: string; appId?: string }) => {
+    if (!options.endpoint || !options.appId)
+      throw new Error('[trackpoint] createTracker needs `endpoint`')
+    log.push(['createTracker', options])
+    const method =
+      (name: string) =>
+      (...args: unknown[]) =>
+        void log.push([name, ...args])
+    return {
+      track: method('track'),
+      identify: method('identify'),
+      reset: method('reset'),
+      flush: method('flush'),
+      shutdown: method('shutdown'),
+      userId: 'u',
+      sessionId: 's',
+    }
+  },
+}))
+vi.mock('../capture/autoCapture', () => ({
+  autoCapture: (_tracker: unknown, options: unknown) => void log.push(['autoCapture', options]),
+}))
+
+const { createSnippetHandler, installSnippet } = await import('../snippet')
+type Host = { trackpoint?: ((...args: unknown[]) => void) & { q?: unknown[][]; loaded?: boolean } }
+const host = window as unknown as Host
+
+/** The documented snippet: a stub that records its calls in `trackpoint.q`. */
+const snippetStub = () => {
+  const stub = Object.assign((...args: unknown[]) => void (stub.q = stub.q ?? []).push(args), {
+    q: undefined as unknown[][] | undefined,
+  })
+  host.trackpoint = stub
+  return stub
+}
+
+const init = { endpoint: 'https://collect.example', appId: 'a' }
+
+beforeEach(() => {
+  log.length = 0
+  delete host.trackpoint
+})
+afterEach(() => vi.restoreAllMocks())
+
+describe('the script-tag snippet', () => {
+  it('replays the calls made before the bundle loaded, in order, then handles calls directly', () => {
+    snippetStub()
+    host.trackpoint!('track', 'page_view', { page_name: 'early' }) // before init: waits for it
+    host.trackpoint!('init', init)
+    host.trackpoint!('identify', 'user_42')
+    host.trackpoint!('track', 'card_click', { card_id: 'c_1' })
+    installSnippet()
+    host.trackpoint!('track', 'card_click', { card_id: 'c_2' })
+    expect(log).toEqual([
+      ['createTracker', init],
+      ['autoCapture', {}],
+      ['track', 'page_view', { page_name: 'early' }],
+      ['identify', 'user_42'],
+      ['track', 'card_click', { card_id: 'c_1' }],
+      ['track', 'card_click', { card_id: 'c_2' }],
+    ])
+    expect(host.trackpoint!.loaded).toBe(true)
+  })
+
+  it('passes autoCapture options on, and captures nothing with autoCapture: false', () => {
+    createSnippetHandler()('init', { ...init, autoCapture: { scrollDepth: true } })
+    createSnippetHandler()('init', { ...init, autoCapture: false })
+    expect(log.filter(([name]) => name === 'autoCapture')).toEqual([
+      ['autoCapture', { scrollDepth: true }],
+    ])
+  })
+
+  it('calls a function command with the tracker once init has run', () => {
+    const handler = createSnippetHandler()
+    const ready = vi.fn()
+    handler(ready)
+    expect(ready).not.toHaveBeenCalled()
+    handler('init', init)
+    expect(ready).toHaveBeenCalledWith(expect.objectContaining({ userId: 'u' }))
+  })
+
+  it('throws at once for an unknown command, and warns on a second init', () => {
+    const handler = createSnippetHandler()
+    expect(() => handler('trak', 'x')).toThrow(/unknown command "trak": use one of init, track/)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    handler('init', init)
+    handler('init', init)
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/init was called twice/))
+    expect(log.filter(([name]) => name === 'createTracker')).toHaveLength(1)
+  })
+
+  it('logs a failing replayed call and goes on with the rest', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    snippetStub()
+    host.trackpoint!('init', {}) // no endpoint: a programmer error
+    host.trackpoint!('init', init)
+    host.trackpoint!('track', 'card_click', { card_id: 'c_3' })
+    installSnippet()
+    expect(error).toHaveBeenCalledWith(
+      expect.objectContaining({ message: expect.stringMatching(/endpoint/) }),
+    )
+    expect(log.at(-1)).toEqual(['track', 'card_click', { card_id: 'c_3' }])
+  })
+
+  it('installs once: a second copy of the bundle keeps the first handler', () => {
+    installSnippet()
+    const first = host.trackpoint
+    installSnippet()
+    expect(host.trackpoint).toBe(first)
+  })
+})

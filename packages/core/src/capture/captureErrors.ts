@@ -1,0 +1,100 @@
+import { inBrowser, noop, type TrackTarget } from './types'
+
+/** Options of {@link captureErrors}. */
+export interface ErrorCaptureOptions {
+  /**
+   * Most `error` events sent per page load; an error loop stops being reported after this.
+   * @default 20
+   */
+  maxErrors?: number
+  /**
+   * Longest `message`, in characters; longer ones are cut and end with `…`.
+   * @default 500
+   */
+  maxMessageLength?: number
+  /**
+   * Longest `stack`, in characters; the stack is cut at a line break.
+   * @default 2000
+   */
+  maxStackLength?: number
+}
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
+const cutStack = (stack: string, max: number) => {
+  if (stack.length <= max) return stack
+  const end = stack.lastIndexOf('\n', max)
+  return stack.slice(0, end > 0 ? end : max)
+}
+
+/**
+ * Tracks uncaught errors (`window` `error`) and unhandled promise rejections
+ * (`unhandledrejection`) as `error` events: `message`, `source`, `lineno`, `colno`, `stack`
+ * and `error_type` (the error's class, or `unhandledrejection` for a non-Error reason), with
+ * message and stack trimmed. The same error (same message and place) is sent once per page
+ * load, and at most `maxErrors` errors are sent. Resource load failures (`<img>` 404s) are
+ * not script errors and are left out.
+ *
+ * @returns A function that stops capturing.
+ *
+ * @example
+ * ```ts
+ * const stop = captureErrors(tracker, { maxErrors: 10 })
+ * ```
+ */
+export function captureErrors(tracker: TrackTarget, options: ErrorCaptureOptions = {}): () => void {
+  if (!inBrowser()) return noop
+  const { maxErrors = 20, maxMessageLength = 500, maxStackLength = 2000 } = options
+  const seen = new Set<string>()
+
+  const send = (
+    error: unknown,
+    fallbackMessage: string,
+    fallbackType: string,
+    source?: string,
+    lineno?: number,
+    colno?: number,
+  ) => {
+    const isError = error instanceof Error
+    const message = cut(
+      (isError ? error.message : '') || fallbackMessage || '(no message)',
+      maxMessageLength,
+    )
+    const stack = isError && typeof error.stack === 'string' ? error.stack : ''
+    // Same message from the same place (or the same stack top for rejections) is one error.
+    const key = `${message}|${source ?? ''}|${lineno ?? ''}|${colno ?? ''}|${stack.split('\n', 3).join('|')}`
+    if (seen.has(key) || seen.size >= maxErrors) return
+    seen.add(key)
+    tracker.track('error', {
+      message,
+      error_type: isError ? error.name : fallbackType,
+      ...(source ? { source } : {}),
+      ...(lineno ? { lineno } : {}),
+      ...(colno ? { colno } : {}),
+      ...(stack ? { stack: cutStack(stack, maxStackLength) } : {}),
+    })
+  }
+
+  const onError = (event: Event) => {
+    // Only script errors are ErrorEvents; a failed <img> dispatches a plain Event (and only
+    // reaches window in the capture phase, which is not used here).
+    if (!(event instanceof ErrorEvent)) return
+    send(event.error, event.message, 'Error', event.filename, event.lineno, event.colno)
+  }
+  const onRejection = (event: PromiseRejectionEvent) => {
+    const { reason } = event
+    let text: string
+    try {
+      text = typeof reason === 'string' ? reason : (JSON.stringify(reason) ?? String(reason))
+    } catch {
+      text = String(reason)
+    }
+    send(reason, text, 'unhandledrejection')
+  }
+  addEventListener('error', onError)
+  addEventListener('unhandledrejection', onRejection)
+  return () => {
+    removeEventListener('error', onError)
+    removeEventListener('unhandledrejection', onRejection)
+  }
+}
