@@ -16,6 +16,7 @@ export interface TrackProviderProps {
    * later changes are ignored) and shuts it down when it unmounts.
    */
   options?: TrackerOptions
+  /** The part of the app that tracks: every hook below the provider uses its tracker. */
   children?: ReactNode
 }
 
