@@ -10,10 +10,15 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 
 /** Packages in build order: a package comes after the packages it imports. */
-const packages = ['schema', 'core'] as const
+const packages = ['schema', 'core', 'react', 'vue'] as const
 
-const manifest = (pkg: string): { version: string; dependencies?: Record<string, string> } =>
-  JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
+const manifest = (
+  pkg: string,
+): {
+  version: string
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+} => JSON.parse(readFileSync(`packages/${pkg}/package.json`, 'utf8'))
 
 /** Replaces `__SDK_VERSION__` with the package version, so the wire carries sdk_version. */
 const sdkVersion = (version: string): Plugin => ({
@@ -25,8 +30,9 @@ const sdkVersion = (version: string): Plugin => ({
 })
 
 const libraryBuild = (pkg: string): RollupOptions => {
-  const { version, dependencies = {} } = manifest(pkg)
-  const external = Object.keys(dependencies)
+  const { version, dependencies = {}, peerDependencies = {} } = manifest(pkg)
+  // Dependencies and peers (react, vue) stay imports: the app's bundler provides one copy.
+  const external = [...Object.keys(dependencies), ...Object.keys(peerDependencies)]
   return {
     input: `packages/${pkg}/src/index.ts`,
     external: (id) => external.some((dep) => id === dep || id.startsWith(`${dep}/`)),

@@ -4,20 +4,58 @@ import { fileURLToPath } from 'node:url'
 const src = (pkg: string) =>
   fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
 
+/** React 18, installed beside the root's React 19 by the `test/react18` workspace. */
+const react18 = (name: string) =>
+  fileURLToPath(new URL(`./test/react18/node_modules/${name}`, import.meta.url))
+
 export default defineConfig({
   resolve: {
     alias: {
       '@trackpoint/schema': src('schema'),
       '@trackpoint/core': src('core'),
+      '@trackpoint/react': src('react'),
+      '@trackpoint/vue': src('vue'),
     },
   },
   test: {
-    include: [
-      'packages/*/src/**/__tests__/**/*.test.ts',
-      'server-stub/src/**/__tests__/**/*.test.ts',
-      'scripts/**/*.test.ts',
-    ],
     environment: 'node',
     restoreMocks: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [
+            'packages/*/src/**/__tests__/**/*.test.ts',
+            'packages/*/src/**/__tests__/**/*.test.tsx',
+            'server-stub/src/**/__tests__/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
+        },
+      },
+      {
+        // @trackpoint/react's tests once more against React 18 (the root has React 19).
+        // Testing Library's ESM build is inlined so that its `react` / `react-dom` imports follow
+        // the alias too (its CommonJS build would require the root's React 19).
+        extends: true,
+        resolve: {
+          alias: {
+            react: react18('react'),
+            'react-dom': react18('react-dom'),
+            '@testing-library/react': fileURLToPath(
+              new URL(
+                './node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+                import.meta.url,
+              ),
+            ),
+          },
+        },
+        test: {
+          name: 'react18',
+          include: ['packages/react/src/**/__tests__/**/*.test.tsx'],
+          server: { deps: { inline: ['@testing-library/react'] } },
+        },
+      },
+    ],
   },
 })

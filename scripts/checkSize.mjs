@@ -5,7 +5,7 @@ import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'
 
-/** @type {{ name: string, budget: number, entry?: string, file?: string }[]} */
+/** @type {{ name: string, budget: number, entry?: string, file?: string, external?: string[] }[]} */
 export const budgets = [
   {
     name: '@trackpoint/core: createTracker + track (queue, IndexedDB, beacon, retry, signing)',
@@ -31,10 +31,23 @@ autoCapture({ track() {} })`,
     budget: 14 * 1024,
     file: 'packages/core/dist/trackpoint.min.js',
   },
+  {
+    // The adapter alone: the app already has React and @trackpoint/core.
+    name: '@trackpoint/react: every export (react, react-dom, @trackpoint/core external)',
+    budget: 1024,
+    entry: `export * from '@trackpoint/react'`,
+    external: ['react', 'react-dom', '@trackpoint/core'],
+  },
+  {
+    name: '@trackpoint/vue: every export (vue, @trackpoint/core external)',
+    budget: 1024,
+    entry: `export * from '@trackpoint/vue'`,
+    external: ['vue', '@trackpoint/core'],
+  },
 ]
 
 /** min+gzip bytes of an entry (source text) or a built file. */
-export async function measure({ entry, file }) {
+export async function measure({ entry, file, external = [] }) {
   const code = file
     ? readFileSync(file)
     : (
@@ -44,6 +57,7 @@ export async function measure({ entry, file }) {
           minify: true,
           format: 'esm',
           platform: 'browser',
+          external,
           write: false,
           logLevel: 'silent',
         })

@@ -26,6 +26,34 @@ describe.each(['core', 'schema'])('@trackpoint/%s as published', (pkg) => {
   })
 })
 
+describe.each([
+  ['react', ['Impression', 'TrackProvider', 'useImpression', 'usePageView', 'useTrack']],
+  ['vue', ['createTrackpoint', 'trackpointKey', 'useTrack']],
+])('@trackpoint/%s as published', (pkg, exports) => {
+  it('declares types first in exports, a files whitelist, no side effects and its framework as a peer', () => {
+    const json = manifest(pkg)
+    expect(Object.keys(json.exports['.'])[0]).toBe('types')
+    expect(json.files).toContain('dist')
+    expect(json.sideEffects).toBe(false)
+    expect(Object.keys(json.peerDependencies)).toEqual([pkg])
+    expect(json.dependencies['@trackpoint/core']).toBe(manifest('core').version)
+  })
+
+  it('exports the same API from its CommonJS and ESM builds, importing the framework and core', async () => {
+    const cjs = require(`../../packages/${pkg}/dist/index.cjs`)
+    const esm = await import(`../../packages/${pkg}/dist/index.mjs`)
+    expect(Object.keys(cjs).sort()).toEqual(exports)
+    expect(Object.keys(esm).sort()).toEqual(exports)
+    // Not bundled: the app's own copy of the framework and of the tracker is used.
+    const code = readFileSync(
+      new URL(`../../packages/${pkg}/dist/index.mjs`, import.meta.url),
+      'utf8',
+    )
+    expect(code).toMatch(new RegExp(`from '${pkg}'`))
+    expect(code).toMatch(/from '@trackpoint\/core'/)
+  })
+})
+
 describe('trackpoint.min.js (CDN)', () => {
   it('defines the global Trackpoint with the exports of @trackpoint/core', async () => {
     const code = readFileSync(

@@ -1,0 +1,14 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { TrackProvider } from '@trackpoint/react'
+import { App } from './App'
+import { trackerOptions } from './trackerOptions'
+import './onchain.css'
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <TrackProvider options={trackerOptions}>
+      <App />
+    </TrackProvider>
+  </StrictMode>,
+)

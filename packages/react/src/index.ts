@@ -1,0 +1,5 @@
+export { TrackProvider, type TrackProviderProps } from './TrackProvider'
+export { useTrack } from './useTrack'
+export { useImpression, type UseImpressionOptions, type ImpressionRef } from './useImpression'
+export { usePageView, type PageViewProps } from './usePageView'
+export { Impression, type ImpressionProps } from './Impression'
