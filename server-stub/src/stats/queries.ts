@@ -1,14 +1,12 @@
 import type { EventStore } from '../types'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
+import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
+import { closedSnapshot, splitRange } from './overviewSnapshot'
 import {
   ACTION_DAILY_SQL,
   DELIVERY_DAILY_SQL,
   DELIVERY_USERS_SQL,
-  OVERVIEW_DAILY_SQL,
-  OVERVIEW_USERS_SQL,
-  PAGE_USERS_SQL,
   TARGET_USERS_SQL,
-  TOP_PAGES_SQL,
 } from './statsSql'
 
 export type { StatsRange } from './statsRange'
@@ -109,6 +107,11 @@ export interface OverviewOptions extends StatsRange {
    * @default 10
    */
   topPages?: number
+  /**
+   * The current time in ms, which decides which days are closed (tests set it).
+   * @default Date.now()
+   */
+  now?: number
 }
 
 type Numeric = number | string
@@ -206,6 +209,11 @@ export async function actionStats(
  * Page views and unique users per UTC day and in total, and the top pages, over page_view
  * events (each event once; unique users exact, never summed across days).
  *
+ * Closed days (see overviewSnapshot.ts) come from a stored snapshot, checked against the
+ * rollup's fingerprint on every request; live days (today) are merged from the rollup; the
+ * unique users of the range and of the top pages are unions of the snapshot's states with the
+ * live ones. Days the TTL removes (older than three months) are not counted.
+ *
  * @param store - The event store.
  * @param options - Inclusive UTC days (open bounds follow the data) and the top-pages length.
  * @throws RangeError when the range is malformed.
@@ -214,27 +222,100 @@ export async function overview(
   store: EventStore,
   options: OverviewOptions = {},
 ): Promise<OverviewStats> {
-  const { topPages = 10, ...range } = options
-  const params = { ...rangeParams(range), limit: topPages }
-  const [daily, [users], top] = await Promise.all([
-    store.query<PageViewCounts & { date: string }>(OVERVIEW_DAILY_SQL, params),
-    store.query<{ uv: Numeric }>(OVERVIEW_USERS_SQL, params),
-    store.query<{ page: string; pv: Numeric }>(TOP_PAGES_SQL, params),
-  ])
-  const pages = top.map((row) => row.page)
-  const pageUsers =
-    pages.length === 0
-      ? []
-      : await store.query<{ page: string; uv: Numeric }>(PAGE_USERS_SQL, { ...params, pages })
-  const uvOf = new Map(pageUsers.map((row) => [row.page, num(row.uv)]))
-  const days = daily.map((row) => ({ date: row.date, pv: num(row.pv), uv: num(row.uv) }))
-  return {
-    // Page views add up across days; unique users do not, so they have their own query.
-    pv: days.reduce((sum, day) => sum + day.pv, 0),
-    uv: num(users?.uv),
-    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
-    top_pages: top.map((row) => ({ page: row.page, pv: num(row.pv), uv: uvOf.get(row.page) ?? 0 })),
+  const { topPages = 10, now = Date.now(), ...range } = options
+  if (!Number.isSafeInteger(topPages) || topPages < 0) {
+    throw new RangeError(`topPages must be a non-negative integer, got ${topPages}`)
   }
+  const { from, to } = rangeParams(range)
+  const parts = splitRange(from, to, now)
+  const closed = parts.closed ? await closedSnapshot(store, parts.closed, topPages) : undefined
+  const changedDays = closed?.changedDays ?? []
+  const live = {
+    liveFrom: parts.live?.from ?? '2149-06-06',
+    liveTo: parts.live?.to ?? '1970-01-01',
+    changedDays,
+  }
+  const build = closed?.snapshot.build ?? NO_BUILD
+  const [liveRows, changedCells] = await Promise.all([
+    parts.live || changedDays.length
+      ? store.query<{ kind: 'day' | 'page'; day: string; page: string; pv: Numeric; uv: Numeric }>(
+          LIVE_NUMBERS_SQL,
+          live,
+        )
+      : [],
+    changedDays.length
+      ? store.query<{ page: string; pv: Numeric }>(CHANGED_CELLS_SQL, {
+          ...parts.closed,
+          limit: topPages,
+          build,
+          changedDays,
+        })
+      : [],
+  ])
+  // Closed days from the snapshot, except changed days, which come live with today.
+  const changed = new Set(changedDays)
+  const days = [...(closed?.snapshot.days ?? [])]
+    .filter(([date]) => !changed.has(date))
+    .map(([date, c]) => ({ date, pv: c.pv, uv: c.uv }))
+  const pagePv = new Map([...(closed?.snapshot.pages ?? [])].map(([page, c]) => [page, c.pv]))
+  const add = (page: string, pv: number) => pagePv.set(page, (pagePv.get(page) ?? 0) + pv)
+  for (const cell of changedCells) add(cell.page, -num(cell.pv))
+  for (const row of liveRows) {
+    if (row.kind === 'day') days.push({ date: row.day, pv: num(row.pv), uv: num(row.uv) })
+    else add(row.page, num(row.pv))
+  }
+  const top = [...pagePv]
+    .filter(([, pv]) => pv > 0)
+    .sort(([pageA, a], [pageB, b]) => b - a || (pageA < pageB ? -1 : pageA > pageB ? 1 : 0))
+    .slice(0, topPages)
+  const onlySnapshot = closed && !parts.live && changedDays.length === 0
+  const users = onlySnapshot
+    ? {
+        // Only closed days, none changed: the snapshot has every number.
+        total: closed.snapshot.total.uv,
+        pages: new Map([...closed.snapshot.pages].map(([page, c]) => [page, c.uv])),
+      }
+    : await unionUsers(store, {
+        ...parts.range,
+        closedFrom: parts.closed?.from ?? parts.range.from,
+        closedTo: parts.closed?.to ?? parts.range.from,
+        limit: topPages,
+        build,
+        // Without a snapshot the whole range is live.
+        ...(closed ? live : { ...live, liveFrom: parts.range.from, liveTo: parts.range.to }),
+        snapPages: top
+          .map(([page]) => page)
+          .filter((p) => closed?.snapshot.pages.get(p)?.hasViewers),
+        otherPages: top
+          .map(([page]) => page)
+          .filter((p) => !closed?.snapshot.pages.get(p)?.hasViewers),
+      })
+  return {
+    // Page views add up across days; unique users do not, so they come from a union.
+    pv: days.reduce((sum, day) => sum + day.pv, 0),
+    uv: users.total,
+    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
+    top_pages: top.map(([page, pv]) => ({ page, pv, uv: users.pages.get(page) ?? 0 })),
+  }
+}
+
+const NO_BUILD = '00000000-0000-0000-0000-000000000000'
+
+/** Unique viewers of the range and of the top pages: stored states united with live ones. */
+async function unionUsers(
+  store: EventStore,
+  params: Record<string, unknown>,
+): Promise<{ total: number; pages: Map<string, number> }> {
+  const rows = await store.query<{ kind: 'total' | 'page'; key: string; uv: Numeric }>(
+    UNION_USERS_SQL,
+    params,
+  )
+  const result = { total: 0, pages: new Map<string, number>() }
+  for (const row of rows) {
+    if (row.kind === 'total') result.total = num(row.uv)
+    else result.pages.set(row.key, num(row.uv))
+  }
+  return result
 }
 
 /**
