@@ -195,6 +195,37 @@ describe('overview snapshots of closed days', () => {
     expect(await builds(store)).toBe(1)
   })
 
+  it('answers again from memory until an event for the range is stored, today or late', async () => {
+    const handler = createConsumerHandler(store)
+    const events = pageViews(9, 300, 6, 0)
+    await handler.handle(events)
+    let queries = 0
+    const counting: EventStore = {
+      ...store,
+      query: (sql, params) => (queries++, store.query(sql, params)),
+    }
+    const range = { from: dayOf(TODAY - 6 * DAY), to: dayOf(TODAY) }
+    const ask = async () => {
+      queries = 0
+      const answer = await overview(counting, { ...range, now: NOW })
+      return { answer, queries }
+    }
+    const first = await ask()
+    expect(first.answer).toEqual(reference(events, range, 10))
+    // Only the fingerprint is read.
+    expect(await ask()).toEqual({ answer: first.answer, queries: 1 })
+    for (const more of [pageViews(10, 5, 0, 0), pageViews(11, 5, 3, 3), events.slice(0, 5)]) {
+      await handler.handle(more)
+      events.push(...more)
+      const again = await ask()
+      expect(again.queries).toBeGreaterThan(1)
+      expect(again.answer).toEqual(reference(events, range, 10))
+    }
+    // An event outside the range changes nothing of it.
+    await handler.handle(pageViews(12, 5, 20, 20))
+    expect((await ask()).queries).toBe(1)
+  })
+
   it('does not count days the three-month TTL removes, merged away or not', async () => {
     const old = acceptedEvent('page_view', { page_name: 'p' }, { timestamp: TODAY - 100 * DAY })
     const recent = pageViews(6, 20, 3, 0)

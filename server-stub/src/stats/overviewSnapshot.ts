@@ -31,6 +31,9 @@ export interface DayRange {
   to: string
 }
 
+/** A range with no day in it, for "no live days" in SQL that expects one. */
+export const NO_DAYS: DayRange = { from: '2149-06-06', to: '1970-01-01' }
+
 /** The closed and live parts of an overview's range; either may be missing. */
 export interface OverviewParts {
   /** The range asked for, its start moved past days the TTL removes. */
@@ -101,6 +104,11 @@ export interface ClosedPart {
   snapshot: Snapshot
   /** Days whose numbers must be recomputed live (at most {@link MAX_CHANGED_DAYS}). */
   changedDays: string[]
+  /**
+   * The build and the rollup's counter of every day of the range, closed and live: equal
+   * fingerprints mean that no event for the range was stored in between.
+   */
+  fingerprint: string
 }
 
 interface SnapshotRow {
@@ -116,8 +124,8 @@ interface SnapshotRow {
   has_viewers: number | string
 }
 
-/** The snapshot in `rows` and the rollup's current counters per day. */
-function toClosedPart(rows: SnapshotRow[]): ClosedPart | undefined {
+/** The snapshot in `rows` of the closed days up to `closedTo`, and the current counters. */
+function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undefined {
   const current = new Map<string, number>()
   let snapshot: Snapshot | undefined
   for (const row of rows) {
@@ -139,9 +147,11 @@ function toClosedPart(rows: SnapshotRow[]): ClosedPart | undefined {
   if (!snapshot) return undefined
   const days = new Set([...current.keys(), ...snapshot.days.keys()])
   const changedDays = [...days]
+    .filter((day) => day <= closedTo)
     .filter((day) => (current.get(day) ?? 0) !== (snapshot.days.get(day)?.inserted ?? 0))
     .sort()
-  return { snapshot, changedDays }
+  const counters = [...current].sort(([a], [b]) => (a < b ? -1 : 1))
+  return { snapshot, changedDays, fingerprint: `${snapshot.build} ${JSON.stringify(counters)}` }
 }
 
 /** Builds in flight per store and range, so that concurrent requests build once. */
@@ -163,11 +173,20 @@ const building = new WeakMap<
 export async function closedSnapshot(
   store: EventStore,
   range: DayRange,
+  live: DayRange | undefined,
   topPages: number,
 ): Promise<ClosedPart> {
   const started = performance.now()
-  const params = { from: range.from, to: range.to, limit: topPages }
-  const stored = toClosedPart(await store.query<SnapshotRow>(SNAPSHOT_SQL, params))
+  const params = {
+    from: range.from,
+    to: range.to,
+    liveFrom: live?.from ?? NO_DAYS.from,
+    liveTo: live?.to ?? NO_DAYS.to,
+    limit: topPages,
+  }
+  const read = async () =>
+    toClosedPart(await store.query<SnapshotRow>(SNAPSHOT_SQL, params), range.to)
+  const stored = await read()
   if (stored && stored.changedDays.length <= MAX_CHANGED_DAYS) return stored
   let builds = building.get(store)
   if (!builds) building.set(store, (builds = new Map()))
@@ -178,7 +197,7 @@ export async function closedSnapshot(
     const build = randomUUID()
     const kept = topPages + EXTRA_KEPT_PAGES
     await store.command(snapshotBuildSql(range.from, range.to, topPages, kept, build))
-    const built = toClosedPart(await store.query<SnapshotRow>(SNAPSHOT_SQL, params))
+    const built = await read()
     if (!built) throw new Error(`overview snapshot ${build} of ${key} was not stored whole`)
     // Changed days here are events stored since the build began: recomputed live like others.
     return built

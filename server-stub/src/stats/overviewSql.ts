@@ -39,12 +39,20 @@ const GROUPED = (where: string, sets: string) => `
   )
   GROUP BY GROUPING SETS (${sets})`
 
-/** Page views and unique viewers of each live day, and page views of each page on them. */
+/**
+ * Page views and unique viewers of each live day, and its page views per page (a map: merging
+ * the viewers per page too would cost as much again, and the top pages' viewers come from
+ * UNION_USERS_SQL anyway).
+ */
 export const LIVE_NUMBERS_SQL = `
-SELECT toString(kind) AS kind, toString(day) AS day, page, pv,
-  if(kind = 'day', finalizeAggregation(viewers), 0) AS uv
-FROM (${GROUPED(LIVE, '(event_date), (page)')}
-)`
+SELECT toString(event_date) AS day, sum(cell_pv) AS pv, uniqExactMerge(cell_viewers) AS uv,
+  sumMap(map(page, cell_pv)) AS pages
+FROM (
+  SELECT event_date, page, pv AS cell_pv, viewers AS cell_viewers
+  FROM (${BY_DAY_AND_PAGE(LIVE)}
+  )
+)
+GROUP BY event_date`
 
 const DAY_LITERAL = /^\d{4}-\d{2}-\d{2}$/
 const UUID_LITERAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -89,8 +97,10 @@ FROM (
 
 /**
  * The newest build for `[{from}, {to}]` and `{limit}` top pages (cells left out), with how
- * many of its rows are stored, and the rollup's current counter per day of the range: a day
- * whose counter moved since the build got late or replayed events and is recomputed live.
+ * many of its rows are stored, and the rollup's current counter per day of the range and of the
+ * live days `[{liveFrom}, {liveTo}]`: a closed day whose counter moved since the build got late
+ * or replayed events and is recomputed live; all of them together tell whether an answer
+ * computed earlier still holds.
  */
 export const SNAPSHOT_SQL = `
 WITH (
@@ -110,6 +120,7 @@ UNION ALL
 SELECT '', 0, 0, 'current', toString(event_date), '', 0, 0, sum(inserted_rows), 0
 FROM page_views_daily
 WHERE event_date BETWEEN {from:Date} AND {to:Date}
+  OR event_date BETWEEN {liveFrom:Date} AND {liveTo:Date}
 GROUP BY event_date`
 
 /** Page views per page of a build's cells on the given (changed) days. */

@@ -1,7 +1,8 @@
 import type { EventStore } from '../types'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
 import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
-import { closedSnapshot, splitRange } from './overviewSnapshot'
+import { createAnswerCache, type AnswerCache } from './answerCache'
+import { NO_DAYS, closedSnapshot, dayOf, splitRange } from './overviewSnapshot'
 import {
   ACTION_DAILY_SQL,
   DELIVERY_DAILY_SQL,
@@ -228,17 +229,24 @@ export async function overview(
   }
   const { from, to } = rangeParams(range)
   const parts = splitRange(from, to, now)
-  const closed = parts.closed ? await closedSnapshot(store, parts.closed, topPages) : undefined
+  const closed = parts.closed
+    ? await closedSnapshot(store, parts.closed, parts.live, topPages)
+    : undefined
+  let answers = overviewAnswers.get(store)
+  if (!answers) overviewAnswers.set(store, (answers = createAnswerCache()))
+  const key = JSON.stringify([range.from, range.to, dayOf(now), topPages])
+  const cached = closed && answers.get(key, closed.fingerprint)
+  if (cached) return cached
   const changedDays = closed?.changedDays ?? []
   const live = {
-    liveFrom: parts.live?.from ?? '2149-06-06',
-    liveTo: parts.live?.to ?? '1970-01-01',
+    liveFrom: parts.live?.from ?? NO_DAYS.from,
+    liveTo: parts.live?.to ?? NO_DAYS.to,
     changedDays,
   }
   const build = closed?.snapshot.build ?? NO_BUILD
   const [liveRows, changedCells] = await Promise.all([
     parts.live || changedDays.length
-      ? store.query<{ kind: 'day' | 'page'; day: string; page: string; pv: Numeric; uv: Numeric }>(
+      ? store.query<{ day: string; pv: Numeric; uv: Numeric; pages: Record<string, Numeric> }>(
           LIVE_NUMBERS_SQL,
           live,
         )
@@ -261,8 +269,8 @@ export async function overview(
   const add = (page: string, pv: number) => pagePv.set(page, (pagePv.get(page) ?? 0) + pv)
   for (const cell of changedCells) add(cell.page, -num(cell.pv))
   for (const row of liveRows) {
-    if (row.kind === 'day') days.push({ date: row.day, pv: num(row.pv), uv: num(row.uv) })
-    else add(row.page, num(row.pv))
+    days.push({ date: row.day, pv: num(row.pv), uv: num(row.uv) })
+    for (const [page, pv] of Object.entries(row.pages)) add(page, num(pv))
   }
   const top = [...pagePv]
     .filter(([, pv]) => pv > 0)
@@ -290,14 +298,19 @@ export async function overview(
           .map(([page]) => page)
           .filter((p) => !closed?.snapshot.pages.get(p)?.hasViewers),
       })
-  return {
+  const answer: OverviewStats = {
     // Page views add up across days; unique users do not, so they come from a union.
     pv: days.reduce((sum, day) => sum + day.pv, 0),
     uv: users.total,
     daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
     top_pages: top.map(([page, pv]) => ({ page, pv, uv: users.pages.get(page) ?? 0 })),
   }
+  if (closed) answers.set(key, closed.fingerprint, answer)
+  return answer
 }
+
+/** Overview answers per store, reused while no event for their range was stored since. */
+const overviewAnswers = new WeakMap<EventStore, AnswerCache<OverviewStats>>()
 
 const NO_BUILD = '00000000-0000-0000-0000-000000000000'
 
