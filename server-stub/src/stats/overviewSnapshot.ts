@@ -109,6 +109,8 @@ export interface ClosedPart {
    * fingerprints mean that no event for the range was stored in between.
    */
   fingerprint: string
+  /** The rollup's counter (sum of inserted_rows) of each day of the range that has rows. */
+  counters: Map<string, number>
 }
 
 interface SnapshotRow {
@@ -151,7 +153,12 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
     .filter((day) => (current.get(day) ?? 0) !== (snapshot.days.get(day)?.inserted ?? 0))
     .sort()
   const counters = [...current].sort(([a], [b]) => (a < b ? -1 : 1))
-  return { snapshot, changedDays, fingerprint: `${snapshot.build} ${JSON.stringify(counters)}` }
+  return {
+    snapshot,
+    changedDays,
+    fingerprint: `${snapshot.build} ${JSON.stringify(counters)}`,
+    counters: current,
+  }
 }
 
 /** Builds in flight per store and range, so that concurrent requests build once. */

@@ -40,16 +40,16 @@ const GROUPED = (where: string, sets: string) => `
   GROUP BY GROUPING SETS (${sets})`
 
 /**
- * Page views and unique viewers of each live day, and its page views per page (a map: merging
- * the viewers per page too would cost as much again, and the top pages' viewers come from
- * UNION_USERS_SQL anyway).
+ * Page views and unique viewers of each live day but `{knownDays}` (whose numbers the caller
+ * still has), and its page views per page (a map: merging the viewers per page too would cost
+ * as much again, and the top pages' viewers come from UNION_USERS_SQL anyway).
  */
 export const LIVE_NUMBERS_SQL = `
 SELECT toString(event_date) AS day, sum(cell_pv) AS pv, uniqExactMerge(cell_viewers) AS uv,
   sumMap(map(page, cell_pv)) AS pages
 FROM (
   SELECT event_date, page, pv AS cell_pv, viewers AS cell_viewers
-  FROM (${BY_DAY_AND_PAGE(LIVE)}
+  FROM (${BY_DAY_AND_PAGE(`${LIVE} AND event_date NOT IN {knownDays:Array(Date)}`)}
   )
 )
 GROUP BY event_date`
