@@ -596,7 +596,8 @@ function render(report) {
         '5 % action_start, 3 % action_complete; 1,000 deliveries, 200 actions, 100,000 users, ' +
         '50 pages, uniform over the last 30 days. Each query: one unmeasured run, then ' +
         `${runs} sequential runs over HTTP (\`fetch\`, from the server's own process), a ` +
-        'different delivery / action each run. Nothing else was sent to the server meanwhile.',
+        'different delivery / action each run. Nothing else was sent to the server meanwhile; ' +
+        'the page views of the last two overview rows are stored through its store directly.',
     )
     p()
     p(
