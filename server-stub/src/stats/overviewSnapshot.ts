@@ -27,7 +27,9 @@ export const RETENTION_MONTHS = 3
 
 /** An inclusive range of UTC days. */
 export interface DayRange {
+  /** First day, `YYYY-MM-DD`. */
   from: string
+  /** Last day, `YYYY-MM-DD`. */
   to: string
 }
 
@@ -38,12 +40,16 @@ export const NO_DAYS: DayRange = { from: '2149-06-06', to: '1970-01-01' }
 export interface OverviewParts {
   /** The range asked for, its start moved past days the TTL removes. */
   range: DayRange
+  /** The days before today, answered from a snapshot; missing when there are none. */
   closed?: DayRange
+  /** Today and later, merged on each request; missing when the range ended before today. */
   live?: DayRange
 }
 
+/** The UTC day of a time in ms, `YYYY-MM-DD`. */
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
 const msOf = (day: string): number => Date.parse(`${day}T00:00:00Z`)
+/** The day `n` days after `day` (before, when `n` is negative). */
 export const addDays = (day: string, n: number): string => dayOf(msOf(day) + n * DAY_MS)
 const maxDay = (a: string, b: string) => (a > b ? a : b)
 const minDay = (a: string, b: string) => (a < b ? a : b)
