@@ -51,8 +51,9 @@ describe('createChdbStore', () => {
     expect(first.map((t) => t.name)).toEqual([
       'deliveries',
       'events',
+      'overview_snapshots',
+      'page_views_counted_mv',
       'page_views_daily',
-      'page_views_daily_mv',
       'schema_migrations',
     ])
     await store.migrate()

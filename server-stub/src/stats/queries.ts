@@ -4,14 +4,12 @@ import {
   ACTION_DAILY_SQL,
   DELIVERY_DAILY_SQL,
   DELIVERY_USERS_SQL,
-  OVERVIEW_DAILY_SQL,
-  OVERVIEW_USERS_SQL,
-  PAGE_USERS_SQL,
   TARGET_USERS_SQL,
-  TOP_PAGES_SQL,
 } from './statsSql'
 
 export type { StatsRange } from './statsRange'
+export { overview } from './overview'
+export type { OverviewOptions, OverviewStats, PageViewCounts } from './overview'
 
 /** §六's window: a recommendation counts again for the same user and delivery after 24 h. */
 export const DEDUP_WINDOW_MS = 24 * 60 * 60 * 1000
@@ -86,29 +84,6 @@ export interface ActionStats {
   conversion_rate: number
   /** Every day of the range, zeros included. */
   daily_stats: ActionDailyStats[]
-}
-
-/** Page views and unique users (of page_view events). */
-export interface PageViewCounts {
-  pv: number
-  uv: number
-}
-
-/** `GET /api/stats/overview`. */
-export interface OverviewStats extends PageViewCounts {
-  /** Every day of the range, zeros included; uv is per day. */
-  daily_stats: (PageViewCounts & { date: string })[]
-  /** The most viewed page paths, most views first. */
-  top_pages: (PageViewCounts & { page: string })[]
-}
-
-/** Options of {@link overview}. */
-export interface OverviewOptions extends StatsRange {
-  /**
-   * How many pages `top_pages` lists.
-   * @default 10
-   */
-  topPages?: number
 }
 
 type Numeric = number | string
@@ -199,41 +174,6 @@ export async function actionStats(
     ...totals,
     conversion_rate: rate(totals.completions, totals.starts),
     daily_stats: fillDays(days, range, (date) => ({ date, views: 0, starts: 0, completions: 0 })),
-  }
-}
-
-/**
- * Page views and unique users per UTC day and in total, and the top pages, over page_view
- * events (each event once; unique users exact, never summed across days).
- *
- * @param store - The event store.
- * @param options - Inclusive UTC days (open bounds follow the data) and the top-pages length.
- * @throws RangeError when the range is malformed.
- */
-export async function overview(
-  store: EventStore,
-  options: OverviewOptions = {},
-): Promise<OverviewStats> {
-  const { topPages = 10, ...range } = options
-  const params = { ...rangeParams(range), limit: topPages }
-  const [daily, [users], top] = await Promise.all([
-    store.query<PageViewCounts & { date: string }>(OVERVIEW_DAILY_SQL, params),
-    store.query<{ uv: Numeric }>(OVERVIEW_USERS_SQL, params),
-    store.query<{ page: string; pv: Numeric }>(TOP_PAGES_SQL, params),
-  ])
-  const pages = top.map((row) => row.page)
-  const pageUsers =
-    pages.length === 0
-      ? []
-      : await store.query<{ page: string; uv: Numeric }>(PAGE_USERS_SQL, { ...params, pages })
-  const uvOf = new Map(pageUsers.map((row) => [row.page, num(row.uv)]))
-  const days = daily.map((row) => ({ date: row.date, pv: num(row.pv), uv: num(row.uv) }))
-  return {
-    // Page views add up across days; unique users do not, so they have their own query.
-    pv: days.reduce((sum, day) => sum + day.pv, 0),
-    uv: num(users?.uv),
-    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
-    top_pages: top.map((row) => ({ page: row.page, pv: num(row.pv), uv: uvOf.get(row.page) ?? 0 })),
   }
 }
 

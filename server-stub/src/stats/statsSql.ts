@@ -102,42 +102,4 @@ WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete
 GROUP BY event_date
 ORDER BY event_date`
 
-/**
- * Page views (each page_view once) and unique viewers per UTC day, from the page_views_daily
- * rollup of exact states (see migrations.ts): the overview never reads the events themselves.
- */
-export const OVERVIEW_DAILY_SQL = `
-SELECT toString(event_date) AS date, uniqExactMerge(views) AS pv, uniqExactMerge(viewers) AS uv
-FROM page_views_daily
-WHERE event_date BETWEEN {from:Date} AND {to:Date}
-GROUP BY event_date
-ORDER BY event_date`
-
-/** Unique viewers over the whole range (never summed from days). */
-export const OVERVIEW_USERS_SQL = `
-SELECT uniqExactMerge(viewers) AS uv
-FROM page_views_daily
-WHERE event_date BETWEEN {from:Date} AND {to:Date}`
-
-/**
- * The pages with the most page views over the range, ties by path. Views are exact per day
- * and page, and an event has one day, so they add up across days.
- */
-export const TOP_PAGES_SQL = `
-SELECT page, sum(day_views) AS pv
-FROM (
-  SELECT event_date, page, uniqExactMerge(views) AS day_views
-  FROM page_views_daily
-  WHERE event_date BETWEEN {from:Date} AND {to:Date}
-  GROUP BY event_date, page
-)
-GROUP BY page
-ORDER BY pv DESC, page
-LIMIT {limit:UInt32}`
-
-/** Unique viewers of the given pages over the range (asked only for the top pages). */
-export const PAGE_USERS_SQL = `
-SELECT page, uniqExactMerge(viewers) AS uv
-FROM page_views_daily
-WHERE event_date BETWEEN {from:Date} AND {to:Date} AND page IN {pages:Array(String)}
-GROUP BY page`
+// The overview's SQL is in overviewSql.ts.

@@ -108,8 +108,60 @@ TO page_views_daily AS ${PAGE_VIEWS_DAILY_SELECT}`
  */
 export const PAGE_VIEWS_DAILY_BACKFILL = `INSERT INTO page_views_daily ${PAGE_VIEWS_DAILY_SELECT}`
 
+/**
+ * A counter beside the states of page_views_daily: how many page_view rows each insert brought
+ * to a (day, page), replays included. Sums survive merges, and an insert can only raise them,
+ * so the sum over a range of days changes whenever a range's numbers may have changed (a late
+ * or replayed event) and never otherwise (a merge) — the fingerprint that tells a stored
+ * overview snapshot (below) whether it still holds. Rows from before v3 count 0: the baseline.
+ */
+export const PAGE_VIEWS_DAILY_COUNTER_DDL = `ALTER TABLE page_views_daily
+ADD COLUMN IF NOT EXISTS inserted_rows SimpleAggregateFunction(sum, UInt64) DEFAULT 0`
+
+/**
+ * v2's view plus the counter. It is created before v2's view is dropped, so every insert
+ * reaches the rollup through at least one of them; one that reaches it through both adds the
+ * same states twice, which changes no exact distinct count.
+ */
+export const PAGE_VIEWS_COUNTED_MV_DDL = `CREATE MATERIALIZED VIEW IF NOT EXISTS page_views_counted_mv
+TO page_views_daily AS SELECT event_date, page,
+  uniqExactState(event_id) AS views, uniqExactState(user_id) AS viewers, count() AS inserted_rows
+FROM events WHERE event_name = 'page_view'
+GROUP BY event_date, page`
+
+/** v2's view, replaced by {@link PAGE_VIEWS_COUNTED_MV_DDL}. */
+export const DROP_PAGE_VIEWS_DAILY_MV = `DROP VIEW IF EXISTS page_views_daily_mv`
+
+/**
+ * The overview of a range of closed days (see stats/overviewSnapshot.ts), stored by the stats
+ * role the first time a range is asked for and reused after: one `total` row, a row per `day`,
+ * per `page` and per `cell` (day and page). `inserted` is the sum of page_views_daily's
+ * inserted_rows behind each row when it was built — the fingerprint that tells which days
+ * changed since. `viewers` holds the exact state of the total and of the most viewed pages
+ * (`has_viewers`), so that the states of live and changed days can be merged with it. A build
+ * is written by one INSERT and never updated; a newer one supersedes it and the TTL removes it.
+ */
+export const OVERVIEW_SNAPSHOTS_DDL = `CREATE TABLE IF NOT EXISTS overview_snapshots (
+  from_date Date,
+  to_date Date,
+  top_pages UInt32,
+  build_id UUID,
+  build_rows UInt64,
+  kind Enum8('total' = 1, 'day' = 2, 'page' = 3, 'cell' = 4),
+  day Date,
+  page String,
+  pv UInt64,
+  uv UInt64,
+  inserted UInt64,
+  has_viewers UInt8,
+  viewers AggregateFunction(uniqExact, String),
+  built_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = MergeTree
+ORDER BY (from_date, to_date, top_pages, build_id, kind, day, page)
+TTL toDateTime(built_at) + INTERVAL 1 DAY`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
-export const EVENT_TABLES = ['events', 'page_views_daily'] as const
+export const EVENT_TABLES = ['events', 'page_views_daily', 'overview_snapshots'] as const
 
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -118,5 +170,15 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'page views per day and page',
     statements: [PAGE_VIEWS_DAILY_DDL, PAGE_VIEWS_DAILY_MV_DDL, PAGE_VIEWS_DAILY_BACKFILL],
+  },
+  {
+    version: 3,
+    name: 'overview snapshots of closed days',
+    statements: [
+      PAGE_VIEWS_DAILY_COUNTER_DDL,
+      PAGE_VIEWS_COUNTED_MV_DDL,
+      DROP_PAGE_VIEWS_DAILY_MV,
+      OVERVIEW_SNAPSHOTS_DDL,
+    ],
   },
 ]
