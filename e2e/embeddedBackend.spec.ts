@@ -8,6 +8,7 @@ import { expect, test } from '@playwright/test'
 import { loadConfig } from '../server-stub/src/config'
 import { silentLogger } from '../server-stub/src/http/logger'
 import { startServer, type RunningServer } from '../server-stub/src/startServer'
+import { startExampleSite, type ExampleName } from './support/exampleSite'
 import { bundlePath, ensureBundle, repoRoot } from './support/site'
 
 let backend: RunningServer
@@ -68,3 +69,39 @@ test('the script-tag example reaches the stats API through the embedded backend'
   expect(overview.pv).toBe(1)
   expect(overview.uv).toBe(1)
 })
+
+// The built React and Vue examples against the same embedded backend: their impressions,
+// clicks and completions of the recommendation slot become numbers of the stats API. Each run
+// is a new browser context (a new anonymous user), so each adds exactly one user to each count.
+for (const example of ['react', 'vue'] satisfies ExampleName[]) {
+  test(`the built ${example} example reaches the stats API through the embedded backend`, async ({
+    page,
+  }) => {
+    const site = await startExampleSite(example, backend.url!)
+    try {
+      const before = await stats('/api/stats/delivery/dlv_demo_002')
+      await page.goto(site.url)
+      const slot = page.getByTestId('dlv_demo_002')
+      await slot.evaluate((element) => element.scrollIntoView({ block: 'center' }))
+      await page.waitForTimeout(1500) // the impression rule: ≥ 50 % visible for ≥ 1 s
+      await slot.getByRole('button', { name: 'Try it' }).click()
+      await slot.getByRole('button', { name: 'Mark done' }).click()
+      // Leaving the page hands what is queued to the exit beacon.
+      await page.goto('about:blank')
+
+      const grew = (after: Record<string, unknown>, field: string) =>
+        (after[field] as number) - (before[field] as number)
+      await expect
+        .poll(
+          async () => {
+            const after = await stats('/api/stats/delivery/dlv_demo_002')
+            return ['viewed_users', 'clicked_users', 'completed_users'].map((f) => grew(after, f))
+          },
+          { timeout: 15_000 },
+        )
+        .toEqual([1, 1, 1])
+    } finally {
+      await site.close()
+    }
+  })
+}

@@ -3,8 +3,9 @@
 // Starts @trackpoint/server with every role in this process — the in-process bus and the
 // ClickHouse engine (chdb), data in TRACKPOINT_DATA_DIR (default ./.data) — configured from the
 // environment as docs/server.md describes (without TRACKPOINT_APPS: the development app
-// `dev_app` / `dev_secret`), and serves the script-tag example with the freshly built
-// /trackpoint.min.js. Both listen on 127.0.0.1 only.
+// `dev_app` / `dev_secret`), and serves the examples: the script-tag one at / with the freshly
+// built /trackpoint.min.js, and the built React and Vue ones at /react/ and /vue/. Both listen
+// on 127.0.0.1 only.
 //
 //   PORT           backend port, default 8080
 //   PORT_EXAMPLES  example site port, default 5173
@@ -18,6 +19,11 @@ const HOST = '127.0.0.1'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const exampleDir = join(root, 'examples', 'script-tag')
 const distDir = join(root, 'packages', 'core', 'dist')
+/** URL prefix → folder of a built framework example (`npm run build:examples`). */
+const builtExamples = {
+  '/react/': join(root, 'examples', 'react', 'dist'),
+  '/vue/': join(root, 'examples', 'vue', 'dist'),
+}
 
 // examples/script-tag/index.html names this endpoint; it is rewritten when PORT differs.
 const EXAMPLE_ENDPOINT = 'http://127.0.0.1:8080'
@@ -50,17 +56,22 @@ const portFrom = (value, fallback, name) => {
 }
 
 /**
- * Maps a URL path to a file: the bundle from packages/core/dist, everything else from the
- * example folder. Returns undefined for paths that escape their folder.
+ * Maps a URL path to a file: the bundle from packages/core/dist, /react/… and /vue/… from the
+ * built examples, everything else from the script-tag example. Returns undefined for paths
+ * that escape their folder.
  * @param {string} pathname
  */
 const fileFor = (pathname) => {
   if (pathname === '/trackpoint.min.js' || pathname === '/trackpoint.min.js.map') {
     return join(distDir, pathname.slice(1))
   }
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).slice(1)
-  const file = normalize(join(exampleDir, relative))
-  return file.startsWith(exampleDir + sep) ? file : undefined
+  const [prefix, dir] = Object.entries(builtExamples).find(([p]) => pathname.startsWith(p)) ?? [
+    '/',
+    exampleDir,
+  ]
+  const rest = decodeURIComponent(pathname.slice(prefix.length))
+  const file = normalize(join(dir, rest === '' ? 'index.html' : rest))
+  return file.startsWith(dir + sep) ? file : undefined
 }
 
 /**
@@ -70,6 +81,10 @@ const fileFor = (pathname) => {
 const startExampleSite = async (port, collectorUrl) => {
   const server = createServer(async (req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://example')
+    if (`${pathname}/` in builtExamples) {
+      res.writeHead(301, { Location: `${pathname}/` }).end()
+      return
+    }
     const file = fileFor(pathname)
     if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404).end('not found')
@@ -84,7 +99,11 @@ const startExampleSite = async (port, collectorUrl) => {
       res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     } catch {
-      const hint = file.startsWith(distDir) ? ' (run `npm run build`)' : ''
+      const hint = file.startsWith(distDir)
+        ? ' (run `npm run build`)'
+        : Object.values(builtExamples).some((dir) => file.startsWith(dir))
+          ? ' (run `npm run build:examples`)'
+          : ''
       res.writeHead(404).end(`not found${hint}`)
     }
   })
@@ -114,7 +133,7 @@ const main = async () => {
     [
       '',
       'Trackpoint — embedded backend (in-process bus, ClickHouse engine) and the examples',
-      `  example page   ${site.url}/`,
+      `  examples       ${site.url}/ (script tag)   ${site.url}/react/   ${site.url}/vue/`,
       `  collector      ${url}/api/v1/track   health ${url}/api/v1/track/health`,
       `  stats          ${url}/api/stats/overview  (Authorization: Bearer ${backend.adminToken})`,
       `  data           ${config.dataDir}`,
