@@ -93,9 +93,10 @@ if [[ ${KAFKA_KEEP_DATA:-0} == 1 && -f $data/meta.properties ]]; then
 else
   rm -rf "$data"
   # KRaft needs a formatted log dir with a cluster id: 16 random bytes, base64url, no padding.
+  # One id in 64 starts with '-': `--cluster-id=` keeps the parser from reading it as an option.
   cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
   kafka_java -Dkafka.log.level=WARN kafka.tools.StorageTool format \
-    -t "$cluster_id" -c "$config" >"$KAFKA_STATE/format.log" 2>&1 ||
+    --cluster-id="$cluster_id" -c "$config" >"$KAFKA_STATE/format.log" 2>&1 ||
     die "formatting $data failed: $(cat "$KAFKA_STATE/format.log")"
   log "formatted fresh data in $data (cluster $cluster_id)"
 fi

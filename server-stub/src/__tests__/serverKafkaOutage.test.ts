@@ -45,7 +45,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close()
   await broker('stop.sh')
-  await rm(dataDir, { recursive: true, force: true })
+  // Undefined when beforeAll failed early: that failure is the one to report.
+  if (dataDir) await rm(dataDir, { recursive: true, force: true })
 }, 120_000)
 
 const health = async () =>
