@@ -126,6 +126,32 @@ describe(`@trackpoint/react with React ${version}`, () => {
     expect(tracker.events).toHaveLength(1)
   })
 
+  it('a new usePageView page lets the same delivery count again', () => {
+    const { rerender } = render(
+      <>
+        <Page name="onchain_landing" />
+        <Offer />
+      </>,
+      { wrapper: strict(tracker) },
+    )
+    const element = screen.getByTestId('offer')
+    show(element, 1)
+    elapse(1000)
+    rerender(
+      <>
+        <Page name="rewards" />
+        <Offer />
+      </>,
+    )
+    elapse(1000)
+    expect(tracker.events.map((e) => e.name)).toEqual([
+      'page_view',
+      'recommend_impression',
+      'page_view',
+      'recommend_impression',
+    ])
+  })
+
   it('useImpression ignores less than 50 % or less than 1 s of visibility', () => {
     render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
