@@ -2,7 +2,7 @@ import { Impression, usePageView } from '@trackpoint/react'
 import { ActionCard } from './components/ActionCard'
 import { Navbar } from './components/Navbar'
 import { RecommendationCard } from './components/RecommendationCard'
-import { actions, banner, deliveries } from './onchainData'
+import { actions, banner, deliveries } from '../../shared/onchainData'
 
 export function App() {
   usePageView('onchain_landing', { referrer: document.referrer })

@@ -2,8 +2,8 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { TrackProvider } from '@trackpoint/react'
 import { App } from './App'
-import { trackerOptions } from './trackerOptions'
-import './onchain.css'
+import { trackerOptions } from '../../shared/trackerOptions'
+import '../../shared/onchain.css'
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
