@@ -8,6 +8,7 @@
 //   --no-sizes         skip the size benchmark
 //   --driver=cdp       how Chromium is driven: cdp (a bare CDP pipe, default) or playwright
 //                      (adds its Network instrumentation to every request; see browser.mjs)
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.mjs'
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -36,14 +37,7 @@ const ROUNDS_BUDGET_MS = 6.5 * 60_000
 /** The same for the rounds of the Trackpoint diagnosis (ablation), which come after. */
 const DIAGNOSIS_BUDGET_MS = 8 * 60_000
 const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_FLAGS,
   // No request can leave the machine: every host but 127.0.0.1 fails to resolve.
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ]
@@ -137,7 +131,7 @@ async function main() {
   cleanups.push(site.close)
   const sink = await startSink()
   cleanups.push(sink.close)
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  const executablePath = CHROMIUM_PATH
   // Debian's wrapper script may print shell noise on stderr; the version is on stdout.
   const versionLine = execFileSync(executablePath, ['--version'], {
     stdio: ['ignore', 'pipe', 'ignore'],

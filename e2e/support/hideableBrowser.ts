@@ -4,6 +4,7 @@
 // document.visibilityState. Chromium started by hand and attached over CDP with `noDefaults`
 // skips that, and minimising the window (Browser.setWindowBounds) then hides the page for real:
 // `visibilitychange` fires and visibilityState is `hidden`, as when a user minimises a browser.
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs'
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -23,18 +24,8 @@ export interface HideableBrowser {
 export async function launchHideableBrowser(): Promise<HideableBrowser> {
   const profile = await mkdtemp(join(tmpdir(), 'trackpoint-chromium-'))
   const chromiumProcess = spawn(
-    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--remote-debugging-port=0',
-      `--user-data-dir=${profile}`,
-      'about:blank',
-    ],
+    CHROMIUM_PATH,
+    [...CHROMIUM_FLAGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const endpoint = await new Promise<string>((resolve, reject) => {
