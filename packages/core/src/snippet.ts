@@ -36,6 +36,9 @@ interface Stub {
 
 const COMMANDS = ['track', 'identify', 'reset', 'flush', 'shutdown'] as const
 
+/** Most calls kept waiting for `init`; past this the oldest are dropped (a page that never inits). */
+export const MAX_WAITING_CALLS = 1000
+
 /** The handler with the replay of the stub's queue, for installSnippet. */
 interface ReplayingHandler extends SnippetHandler {
   /**
@@ -45,16 +48,29 @@ interface ReplayingHandler extends SnippetHandler {
   replay(calls: ArrayLike<unknown>[]): void
 }
 
+/** Runs a call that was queued or waited for `init`: a failure is logged, never thrown. */
+const runLogged = (run: (args: unknown[]) => void, args: unknown[]): void => {
+  try {
+    run(args)
+  } catch (error) {
+    console.error('[trackpoint] a queued call failed; the others still run:', error)
+  }
+}
+
 /**
  * Creates the handler of snippet commands: `init` creates the tracker (once), `track`,
  * `identify`, `reset`, `flush` and `shutdown` call the tracker's methods, and a function is
- * called with the tracker. Commands that come before `init` wait for it, in order.
+ * called with the tracker. Commands that come before `init` wait for it, in order (at most
+ * {@link MAX_WAITING_CALLS}); auto-capture starts after them, and `shutdown` stops it.
  */
 export function createSnippetHandler(): ReplayingHandler {
   let tracker: Tracker | undefined
   const waiting: unknown[][] = []
+  let warnedFull = false
   let replaying = false
+  let shutDown = false
   let startCapture: (() => void) | undefined
+  let stopCapture: (() => void) | undefined
 
   const run = (args: unknown[]): void => {
     const [command, ...rest] = args
@@ -65,10 +81,15 @@ export function createSnippetHandler(): ReplayingHandler {
       }
       const { autoCapture: capture = {}, ...options } = (rest[0] ?? {}) as SnippetInitOptions
       const created = (tracker = createTracker(options))
-      const start = () => capture && autoCapture(created, capture)
+      // Not after a `shutdown` (which may have waited for init): its listeners would call a
+      // stopped tracker.
+      const start = () => {
+        if (capture && !shutDown) stopCapture = autoCapture(created, capture)
+      }
+      // The calls that waited run first, so a waiting `identify` applies to the first page view.
+      for (const call of waiting.splice(0)) runLogged(run, call)
       if (replaying) startCapture = start
       else start()
-      for (const call of waiting.splice(0)) run(call)
       return
     }
     if (typeof command !== 'function' && !COMMANDS.includes(command as never)) {
@@ -77,8 +98,21 @@ export function createSnippetHandler(): ReplayingHandler {
       )
     }
     if (!tracker) {
-      waiting.push(args)
+      if (waiting.push(args) > MAX_WAITING_CALLS) {
+        waiting.shift()
+        if (!warnedFull) {
+          warnedFull = true
+          console.warn(
+            `[trackpoint] more than ${MAX_WAITING_CALLS} calls are waiting for init; the oldest are dropped. Call trackpoint('init', options) first.`,
+          )
+        }
+      }
       return
+    }
+    if (command === 'shutdown') {
+      shutDown = true
+      stopCapture?.()
+      stopCapture = undefined
     }
     if (typeof command === 'function') (command as SnippetCallback)(tracker)
     else (tracker[command as (typeof COMMANDS)[number]] as (...a: unknown[]) => unknown)(...rest)
@@ -87,13 +121,7 @@ export function createSnippetHandler(): ReplayingHandler {
   const handler = (...args: unknown[]) => run(args)
   const replay = (calls: ArrayLike<unknown>[]) => {
     replaying = true
-    for (const args of Array.from(calls)) {
-      try {
-        run(Array.from(args))
-      } catch (error) {
-        console.error(error)
-      }
-    }
+    for (const args of Array.from(calls)) runLogged(run, Array.from(args))
     replaying = false
     const start = startCapture
     startCapture = undefined

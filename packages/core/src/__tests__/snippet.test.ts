@@ -23,10 +23,13 @@ vi.mock('../createTracker', () => ({
   },
 }))
 vi.mock('../capture/autoCapture', () => ({
-  autoCapture: (_tracker: unknown, options: unknown) => void log.push(['autoCapture', options]),
+  autoCapture: (_tracker: unknown, options: unknown) => {
+    log.push(['autoCapture', options])
+    return () => void log.push(['stopCapture'])
+  },
 }))
 
-const { createSnippetHandler, installSnippet } = await import('../snippet')
+const { createSnippetHandler, installSnippet, MAX_WAITING_CALLS } = await import('../snippet')
 type Host = { trackpoint?: ((...args: unknown[]) => void) & { q?: unknown[][]; loaded?: boolean } }
 const host = window as unknown as Host
 
@@ -103,9 +106,76 @@ describe('the script-tag snippet', () => {
     host.trackpoint!('track', 'card_click', { card_id: 'c_3' })
     installSnippet()
     expect(error).toHaveBeenCalledWith(
+      expect.stringMatching(/^\[trackpoint\] /),
       expect.objectContaining({ message: expect.stringMatching(/endpoint/) }),
     )
     expect(log).toContainEqual(['track', 'card_click', { card_id: 'c_3' }])
+  })
+
+  it('goes on after a failing call that waited for an init queued later', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    snippetStub()
+    host.trackpoint!(() => {
+      throw new Error('broken callback')
+    })
+    host.trackpoint!('track', 'card_click', { card_id: 'c_4' })
+    host.trackpoint!('init', init)
+    installSnippet()
+    expect(error).toHaveBeenCalledExactlyOnceWith(
+      expect.stringMatching(/^\[trackpoint\] a queued call failed/),
+      expect.objectContaining({ message: 'broken callback' }),
+    )
+    expect(log).toEqual([
+      ['createTracker', init],
+      ['track', 'card_click', { card_id: 'c_4' }],
+      ['autoCapture', {}],
+    ])
+  })
+
+  it('runs the calls that waited before starting auto-capture when init comes live, and never throws them', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const handler = createSnippetHandler()
+    handler('identify', 'user_42')
+    handler(() => {
+      throw new Error('broken callback')
+    })
+    handler('track', 'card_click', { card_id: 'c_5' })
+    expect(() => handler('init', init)).not.toThrow()
+    expect(log).toEqual([
+      ['createTracker', init],
+      ['identify', 'user_42'], // before the first page view of auto-capture
+      ['track', 'card_click', { card_id: 'c_5' }],
+      ['autoCapture', {}],
+    ])
+    expect(error).toHaveBeenCalledOnce()
+  })
+
+  it(`keeps at most ${MAX_WAITING_CALLS} calls waiting for init, dropping the oldest with one warning`, () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const handler = createSnippetHandler()
+    for (let i = 0; i < MAX_WAITING_CALLS + 5; i++) handler('track', 'card_click', { card_id: i })
+    expect(warn).toHaveBeenCalledExactlyOnceWith(
+      expect.stringMatching(/^\[trackpoint\] more than 1000 calls are waiting for init/),
+    )
+    handler('init', { ...init, autoCapture: false })
+    const tracked = log.filter(([name]) => name === 'track')
+    expect(tracked).toHaveLength(MAX_WAITING_CALLS)
+    expect(tracked[0]).toEqual(['track', 'card_click', { card_id: 5 }])
+    expect(tracked.at(-1)).toEqual(['track', 'card_click', { card_id: MAX_WAITING_CALLS + 4 }])
+  })
+
+  it('stops auto-capture on shutdown, and does not start it after a queued shutdown', () => {
+    const handler = createSnippetHandler()
+    handler('init', init)
+    handler('shutdown')
+    expect(log.slice(1)).toEqual([['autoCapture', {}], ['stopCapture'], ['shutdown']])
+
+    log.length = 0
+    snippetStub()
+    host.trackpoint!('init', init)
+    host.trackpoint!('shutdown')
+    installSnippet()
+    expect(log).toEqual([['createTracker', init], ['shutdown']])
   })
 
   it('installs once: a second copy of the bundle keeps the first handler', () => {
