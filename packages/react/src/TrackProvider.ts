@@ -8,7 +8,9 @@ import { TrackContext } from './trackContext'
 export interface TrackProviderProps {
   /**
    * A tracker you created with `createTracker` and own: the provider never shuts it down.
-   * Takes precedence over `options`.
+   * Takes precedence over `options`. Given after first render, it replaces the tracker the
+   * provider created from `options` (which shuts down); taking it away later throws (a provider
+   * that starts with `tracker` has no options of its own: give it a new `key` to remount).
    */
   tracker?: Tracker
   /**
@@ -39,13 +41,16 @@ export function TrackProvider({ tracker, options, children }: TrackProviderProps
         '<TrackProvider options={{ endpoint, appId, sign }}>',
     )
   }
-  // Created once per mounted provider; a tracker passed in is the app's and left alone.
+  // Created once per mounted provider; a tracker passed in is the app's and left alone, and
+  // one passed in later replaces the owned one, which then shuts down.
   const [owned] = useState(() => (tracker ? undefined : lazyTracker(options as TrackerOptions)))
   useEffect(() => {
-    if (!owned) return
+    if (!owned || tracker) return
     owned.start()
     return owned.stop
-  }, [owned])
-  const value = tracker ?? (owned as NonNullable<typeof owned>).tracker
+  }, [owned, tracker])
+  const value = tracker ?? owned?.tracker
+  if (!value)
+    throw new Error('<TrackProvider> cannot switch from `tracker` to `options`: remount it')
   return createElement(TrackContext.Provider, { value }, children)
 }

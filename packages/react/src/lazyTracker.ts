@@ -19,31 +19,33 @@ export interface LazyTracker {
  */
 export function lazyTracker(options: TrackerOptions): LazyTracker {
   if (!options?.endpoint || !options.appId) {
-    throw new Error(
-      '<TrackProvider options> needs `endpoint` (the collector base URL) and `appId`, e.g. ' +
-        "options={{ endpoint: 'https://collect.example.com', appId: 'onchain_app', sign }}",
-    )
+    throw new Error('<TrackProvider options> needs `endpoint` and `appId`')
   }
   let current: Tracker | undefined
   let pendingStop: ReturnType<typeof setTimeout> | undefined
-  const real = () => (current ??= createTracker(options))
+  // After the provider's shutdown, calls (a late `fetch().then(track)`, a capture never
+  // stopped) are ignored as the Tracker contract says, instead of creating a tracker that
+  // nothing would shut down.
+  let stopped = false
+  const real = () => (stopped ? undefined : (current ??= createTracker(options)))
   const tracker: Tracker = {
-    track: (name, properties) => real().track(name, properties),
-    identify: (userId) => real().identify(userId),
-    reset: () => real().reset(),
-    flush: () => real().flush(),
-    shutdown: () => (current ? real().shutdown() : Promise.resolve()),
+    track: (name, properties) => real()?.track(name, properties),
+    identify: (userId) => real()?.identify(userId),
+    reset: () => real()?.reset(),
+    flush: async () => real()?.flush(),
+    shutdown: async () => current?.shutdown(),
     get userId() {
-      return real().userId
+      return real()?.userId ?? ''
     },
     get sessionId() {
-      return real().sessionId
+      return real()?.sessionId ?? ''
     },
   }
   return {
     tracker,
     start() {
       clearTimeout(pendingStop)
+      stopped = false
       real()
     },
     stop() {
@@ -51,6 +53,7 @@ export function lazyTracker(options: TrackerOptions): LazyTracker {
       pendingStop = setTimeout(() => {
         const stopping = current
         current = undefined
+        stopped = true
         void stopping?.shutdown()
       }, 0)
     },

@@ -13,7 +13,7 @@ export interface UseImpressionOptions<
    */
   event?: N
   /**
-   * What is shown: the event fires once per element and key per page view.
+   * What is shown: the event fires once per element, event and key per page view.
    * @default props.delivery_id, or '' when props have none
    */
   key?: string
@@ -41,7 +41,8 @@ export function useImpression<N extends EventName = 'recommend_impression'>(
 ): ImpressionRef {
   const tracker = useTrackerFor('useImpression')
   const { event = 'recommend_impression' as N, threshold, minVisibleMs, once } = options
-  const key = options.key ?? String((props as { delivery_id?: unknown }).delivery_id ?? '')
+  // Per event too: two events observed on one element with one delivery_id are two impressions.
+  const key = `${event}:${options.key ?? String((props as { delivery_id?: unknown }).delivery_id ?? '')}`
   // The latest props are tracked without restarting the observation on every render.
   const latest = useRef(props)
   useEffect(() => {

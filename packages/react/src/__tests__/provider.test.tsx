@@ -4,7 +4,7 @@ import { StrictMode, version } from 'react'
 import { cleanup, render } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type * as Core from '@trackpoint/core'
-import { usePageView } from '../index'
+import { usePageView, useTrack } from '../index'
 import { recordingTracker, type RecordingTracker } from './recordingTracker'
 
 const created: RecordingTracker[] = []
@@ -66,5 +66,49 @@ describe(`<TrackProvider options> with React ${version}`, () => {
     expect(tracker.events).toHaveLength(1)
     expect(tracker.shutdown).not.toHaveBeenCalled()
     expect(created).toEqual([])
+  })
+  it('ignores calls after the provider shut its tracker down, instead of creating another', async () => {
+    let late: Core.Tracker | undefined
+    function Holder() {
+      late = useTrack()
+      return null
+    }
+    const { unmount } = render(
+      <TrackProvider options={options}>
+        <Holder />
+      </TrackProvider>,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    unmount()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    // e.g. a fetch().then(track) that resolves after the page component went away
+    late!.track('navbar_click', { target: 'late' })
+    expect(created).toHaveLength(1)
+    expect(created[0]!.events).toEqual([])
+  })
+
+  it('hands over to a tracker passed in later and shuts its own down; refuses the reverse', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    const mine = recordingTracker()
+    const { rerender } = render(
+      <TrackProvider options={options}>
+        <Landing />
+      </TrackProvider>,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    rerender(
+      <TrackProvider options={options} tracker={mine}>
+        <Landing />
+      </TrackProvider>,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(created).toHaveLength(1)
+    expect(created[0]!.shutdown).toHaveBeenCalledTimes(1)
+
+    const passed = recordingTracker()
+    const second = render(<TrackProvider tracker={passed}>x</TrackProvider>)
+    expect(() => second.rerender(<TrackProvider options={options}>x</TrackProvider>)).toThrow(
+      /cannot switch from `tracker` to `options`/,
+    )
   })
 })

@@ -152,6 +152,23 @@ describe(`@trackpoint/react with React ${version}`, () => {
     ])
   })
 
+  it('two events observed on one element with one delivery_id are two impressions', () => {
+    function Both() {
+      const a = useImpression(offer)
+      const b = useImpression({ delivery_id: 'd_1', exposure_ms: 1000 } as never, {
+        event: 'element_exposure' as never,
+      })
+      return <article data-testid="both" ref={(el) => (a(el), b(el))} />
+    }
+    render(<Both />, { wrapper: strict(tracker) })
+    show(screen.getByTestId('both'), 1)
+    elapse(1000)
+    expect(tracker.events.map((e) => e.name).sort()).toEqual([
+      'element_exposure',
+      'recommend_impression',
+    ])
+  })
+
   it('useImpression ignores less than 50 % or less than 1 s of visibility', () => {
     render(<Offer />, { wrapper: strict(tracker) })
     const element = screen.getByTestId('offer')
