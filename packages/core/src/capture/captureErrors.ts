@@ -1,3 +1,4 @@
+import { isForbiddenKey } from '@trackpoint/schema'
 import { inBrowser, noop, type TrackTarget } from './shared'
 
 /** Options of {@link captureErrors}. */
@@ -21,6 +22,25 @@ export interface ErrorCaptureOptions {
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
 
+/**
+ * The message of a rejection whose reason is not an Error: a string as it is, anything else as
+ * JSON without the keys the tracker drops (§八: `password`, `access_token`, …) at any depth. The
+ * tracker's scrubber only sees property keys, so a secret turned into message text here would
+ * leave with the event (`Promise.reject({ status: 401, access_token })`).
+ */
+function describeReason(reason: unknown): string {
+  if (typeof reason === 'string') return reason
+  try {
+    return (
+      JSON.stringify(reason, (key, value: unknown) => (isForbiddenKey(key) ? undefined : value)) ??
+      String(reason)
+    )
+  } catch {
+    // A cycle or a BigInt: the type alone (String() may throw too, e.g. Object.create(null)).
+    return Object.prototype.toString.call(reason)
+  }
+}
+
 const cutStack = (stack: string, max: number) => {
   if (stack.length <= max) return stack
   const end = stack.lastIndexOf('\n', max)
@@ -31,8 +51,9 @@ const cutStack = (stack: string, max: number) => {
  * Tracks uncaught errors (`window` `error`) and unhandled promise rejections
  * (`unhandledrejection`) as `error` events: `message`, `source`, `lineno`, `colno`, `stack`
  * and `error_type` (the error's class, or `unhandledrejection` for a non-Error reason), with
- * message and stack trimmed. The same error (same message and place) is sent once per page
- * load, and at most `maxErrors` errors are sent. Resource load failures (`<img>` 404s) are
+ * message and stack trimmed. A non-Error reason's message is its JSON without the keys the
+ * tracker drops (`access_token`, `password`, … at any depth). The same error (same message and
+ * place) is sent once per page load, and at most `maxErrors` errors are sent. Resource load failures (`<img>` 404s) are
  * not script errors and are left out.
  *
  * @returns A function that stops capturing.
@@ -83,13 +104,7 @@ export function captureErrors(tracker: TrackTarget, options: ErrorCaptureOptions
   }
   const onRejection = (event: PromiseRejectionEvent) => {
     const { reason } = event
-    let text: string
-    try {
-      text = typeof reason === 'string' ? reason : (JSON.stringify(reason) ?? String(reason))
-    } catch {
-      text = String(reason)
-    }
-    send(reason, text, 'unhandledrejection')
+    send(reason, reason instanceof Error ? '' : describeReason(reason), 'unhandledrejection')
   }
   addEventListener('error', onError)
   addEventListener('unhandledrejection', onRejection)

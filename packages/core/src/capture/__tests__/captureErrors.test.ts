@@ -61,6 +61,31 @@ describe('captureErrors', () => {
     ])
   })
 
+  it('leaves the values of forbidden keys out of a non-Error reason, at any depth', () => {
+    start()
+    reject({ status: 401, access_token: 'abc', detail: { password: 'hunter2', field: 'email' } })
+    reject([{ privateKey: '0xdead' }])
+    expect(tracker.track.mock.calls.map(([, p]) => p.message)).toEqual([
+      '{"status":401,"detail":{"field":"email"}}',
+      '[{}]',
+    ])
+    expect(JSON.stringify(tracker.track.mock.calls)).not.toMatch(/abc|hunter2|0xdead/)
+  })
+
+  it('describes a reason that has no JSON by its type, without throwing', () => {
+    start()
+    const cyclic: Record<string, unknown> = { token_secret: 's' }
+    cyclic.self = cyclic
+    reject(cyclic)
+    reject(10n)
+    reject(undefined)
+    expect(tracker.track.mock.calls.map(([, p]) => p.message)).toEqual([
+      '[object Object]',
+      '[object BigInt]',
+      'undefined',
+    ])
+  })
+
   it('trims long messages and stacks (at a line break)', () => {
     start({ maxMessageLength: 20, maxStackLength: 40 })
     const error = new Error('m'.repeat(100))
