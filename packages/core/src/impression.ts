@@ -29,6 +29,15 @@ export interface ImpressionOptions {
    * @default true
    */
   once?: boolean
+  /**
+   * Stop by itself once the element, having been in the DOM, is removed from it — so an app
+   * that never calls stop() does not keep removed nodes alive. An element not yet attached is
+   * kept until it is. `false` keeps watching a removed element, which counts again once it is
+   * attached again (a node moved out and back, as Vue's `<KeepAlive>` does): then only the stop
+   * function ends the watch, and must be called when the element is gone for good.
+   * @default true
+   */
+  stopWhenRemoved?: boolean
 }
 
 /** One call of observeImpression: an element, a callback and its timing state. */
@@ -38,6 +47,10 @@ interface Watch {
   key: string
   once: boolean
   minVisibleMs: number
+  /** Sweep the watch once its element, after being in the DOM, is no longer in it. */
+  stopWhenRemoved: boolean
+  /** The element was in the DOM at observe time or at an observer callback since. */
+  wasConnected: boolean
   /** The element is at least `threshold` visible. */
   inView: boolean
   /** Visible time of the current exposure counted before the last pause. */
@@ -132,15 +145,21 @@ function groupFor(threshold: number): Group {
           else if (!visible && watch.inView) leave(watch)
         }
       }
-      // An element removed from the DOM cannot be seen again: forget it, so an app that never
-      // calls stop() does not keep detached nodes alive. Removing a visible element always
-      // brings a callback (its ratio drops to 0); removed invisible ones are swept on the next
-      // callback. Cheaper than a MutationObserver, which would run on every DOM change.
+      // An element removed from the DOM is forgotten, so an app that never calls stop() does
+      // not keep detached nodes alive. Removing a visible element always brings a callback (its
+      // ratio drops to 0); removed invisible ones are swept on the next callback. Cheaper than
+      // a MutationObserver, which would run on every DOM change. Only an element seen in the
+      // DOM counts as removed: one observed before it is attached waits to be attached.
       // https://w3c.github.io/IntersectionObserver/#update-intersection-observations-algo
       for (const [element, watches] of [...group.watches]) {
-        if (element.isConnected) continue
-        for (const watch of watches) leave(watch)
-        unobserve(group, threshold, element)
+        for (const watch of watches) {
+          if (element.isConnected) watch.wasConnected = true
+          else if (watch.wasConnected && watch.stopWhenRemoved) {
+            leave(watch)
+            watches.delete(watch)
+          }
+        }
+        if (!watches.size) unobserve(group, threshold, element)
       }
     },
     { threshold },
@@ -179,8 +198,8 @@ const noop = () => undefined
  * while the tab is visible (default: 50 % for 1 s). Fires once per element and `key` per page
  * view unless `once: false`; a new page view ({@link beginPageView}, called on SPA navigation by
  * {@link capturePageViews}) lets it fire again. Stops by itself when the element is removed
- * from the DOM (a node that is detached and re-attached later, as Vue's `<KeepAlive>` does,
- * needs a new call).
+ * from the DOM unless `stopWhenRemoved: false`; an element observed before it is attached
+ * starts counting once attached.
  *
  * Inert where `IntersectionObserver` is missing (Node, SSR): returns a stop function that
  * does nothing.
@@ -203,7 +222,13 @@ export function observeImpression(
   options: ImpressionOptions = {},
 ): () => void {
   if (typeof IntersectionObserver === 'undefined' || typeof document === 'undefined') return noop
-  const { threshold = 0.5, minVisibleMs = 1000, key = '', once = true } = options
+  const {
+    threshold = 0.5,
+    minVisibleMs = 1000,
+    key = '',
+    once = true,
+    stopWhenRemoved = true,
+  } = options
   if (!(element instanceof Element)) {
     throw new TypeError(
       '[trackpoint] observeImpression needs a DOM Element as its first argument ' +
@@ -228,6 +253,8 @@ export function observeImpression(
     key: String(key),
     once: once !== false,
     minVisibleMs,
+    stopWhenRemoved: stopWhenRemoved !== false,
+    wasConnected: element.isConnected,
     inView: false,
     countedMs: 0,
     since: 0,

@@ -226,6 +226,44 @@ describe('observeImpression', () => {
     expect(liveObservers()).toEqual([])
   })
 
+  it('keeps an element observed before it is attached, and counts it once attached', () => {
+    const card = document.createElement('div')
+    const other = element()
+    const seen = vi.fn()
+    observeImpression(card, seen)
+    observeImpression(other, () => undefined)
+    // A callback (here for another element) while the card is not attached yet: not a removal.
+    setVisibleRatio(other, 1)
+    document.body.append(card)
+    setVisibleRatio(card, 1)
+    vi.advanceTimersByTime(1000)
+    expect(seen).toHaveBeenCalledTimes(1)
+    // Once it has been attached, removing it ends the watch as for any element.
+    card.remove()
+    setVisibleRatio(card, 0)
+    expect(FakeIntersectionObserver.instances[0]!.targets.has(card)).toBe(false)
+  })
+
+  it('with stopWhenRemoved: false keeps a removed element, which counts again once re-attached', () => {
+    const card = element()
+    const seen = vi.fn()
+    const stop = observeImpression(card, seen, { key: 'd_1', once: false, stopWhenRemoved: false })
+    setVisibleRatio(card, 1)
+    vi.advanceTimersByTime(500)
+    // Moved out of the document (Vue's <KeepAlive> deactivating): the browser reports ratio 0.
+    const storage = document.createElement('div')
+    storage.append(card)
+    setVisibleRatio(card, 0)
+    vi.advanceTimersByTime(5000)
+    expect(seen).not.toHaveBeenCalled()
+    document.body.append(card)
+    setVisibleRatio(card, 1)
+    vi.advanceTimersByTime(1000)
+    expect(seen).toHaveBeenCalledTimes(1)
+    stop()
+    expect(liveObservers()).toEqual([])
+  })
+
   it('throws at once, with a fix, for a missing element or out-of-range options', () => {
     expect(() => observeImpression(null as unknown as Element, () => undefined)).toThrow(
       /needs a DOM Element/,
