@@ -4,8 +4,9 @@ import { inBrowser, noop, trackLoose, type TrackTarget } from './shared'
 /** Options of {@link captureClicks}. */
 export interface ClickCaptureOptions {
   /**
-   * The tracking plan used to convert attribute strings to the fields' types; pass your
-   * `extendPlan(...)` result so your own events' numbers and booleans are converted too.
+   * The tracking plan used to convert attribute strings to the fields' types and to tell a
+   * known event name from a typo; pass your `extendPlan(...)` result so your own events'
+   * numbers and booleans are converted too and their names are not reported as unknown.
    * @default trackingPlan of `@trackpoint/schema`
    */
   plan?: TrackingPlan
@@ -51,7 +52,10 @@ export function declaredProperties(
  * `<button data-track="card_click" data-track-card-id="c_1">` →
  * `track('card_click', { card_id: 'c_1' })`. Numbers and booleans are converted using the
  * tracking plan. One delegated `click` listener on the document (capture phase) serves the
- * whole page, including elements added later; the innermost `data-track` element wins.
+ * whole page, including elements added later and elements inside open shadow roots; the
+ * innermost element with a non-empty `data-track` wins. A name that is neither in `plan` nor in
+ * the standard plan (a typo such as `card_clik`, which the collector would reject) is still
+ * sent, and reported once with `console.warn`.
  *
  * @returns A function that stops capturing.
  *
@@ -63,12 +67,25 @@ export function declaredProperties(
  */
 export function captureClicks(tracker: TrackTarget, options: ClickCaptureOptions = {}): () => void {
   if (!inBrowser()) return noop
+  const { plan } = options
+  const warned = new Set<string>()
   const onClick = (event: Event) => {
-    const target = event.target
-    const element = target instanceof Element ? target.closest('[data-track]') : null
-    const name = element?.getAttribute('data-track')
-    if (!element || !name) return
-    trackLoose(tracker, name, declaredProperties(element, name, options.plan))
+    // composedPath(), unlike target.closest(), goes from the clicked node inside an open shadow
+    // root up through its host; the document-level listener only sees the host as `target`.
+    for (const node of event.composedPath()) {
+      const name = node instanceof Element ? node.getAttribute('data-track')?.trim() : ''
+      // No name, or an empty one (`data-track=""`): not a tracked element, look further up.
+      if (!name) continue
+      // Any extended plan contains the standard plan, so a partial `plan` still knows those.
+      if (!plan?.events[name] && !trackingPlan.events[name] && !warned.has(name)) {
+        warned.add(name)
+        console.warn(
+          `[trackpoint] data-track="${name}" is not an event of the tracking plan: a typo? Pass your extendPlan(...) result as \`plan\` for your own events.`,
+        )
+      }
+      trackLoose(tracker, name, declaredProperties(node as Element, name, plan))
+      return
+    }
   }
   document.addEventListener('click', onClick, true)
   return () => document.removeEventListener('click', onClick, true)

@@ -47,6 +47,53 @@ describe('captureClicks', () => {
     expect(tracker.track).toHaveBeenCalledWith('navbar_click', { target: 'rewards' })
   })
 
+  it('reports a name missing from the plan once with console.warn, and still sends it', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    start()
+    click(`<button id="target" data-track="card_clik" data-track-card-id="c_1">Open</button>`)
+    ;(document.querySelector('#target') as HTMLElement).click()
+    click(`<button id="target" data-track="card_click" data-track-card-id="c_2">Open</button>`)
+    expect(warn).toHaveBeenCalledExactlyOnceWith(
+      expect.stringMatching(
+        /^\[trackpoint\] data-track="card_clik" is not an event of the tracking plan/,
+      ),
+    )
+    expect(tracker.track).toHaveBeenCalledTimes(3)
+    expect(tracker.track).toHaveBeenCalledWith('card_clik', { card_id: 'c_1' })
+    warn.mockRestore()
+  })
+
+  it("knows an app's own events from the plan passed, and the standard ones with any plan", () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const quiz = { description: 'A quiz question was answered.', fields: {} }
+    start({ plan: extendPlan(trackingPlan, { events: { quiz_answer: quiz } }) })
+    click(`<button id="target" data-track="quiz_answer">A</button>`)
+    stop()
+    start({ plan: { events: { quiz_answer: quiz } } }) // a plan of its own events only
+    click(`<button id="target" data-track="quiz_answer">A</button>`)
+    click(`<button id="target" data-track="card_click">B</button>`)
+    expect(tracker.track).toHaveBeenCalledTimes(2)
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('skips an empty data-track and keeps looking further up', () => {
+    start()
+    click(`<section data-track="navbar_click" data-track-target="outer">
+      <div data-track=""><button id="target" data-track=" ">Go</button></div>
+    </section>`)
+    expect(tracker.track).toHaveBeenCalledExactlyOnceWith('navbar_click', { target: 'outer' })
+  })
+
+  it('finds data-track elements inside an open shadow root', () => {
+    start()
+    document.body.innerHTML = `<div id="host" data-track="navbar_click" data-track-target="host"></div>`
+    const root = document.querySelector('#host')!.attachShadow({ mode: 'open' })
+    root.innerHTML = `<button data-track="card_click" data-track-card-id="c_9"><span>Open</span></button>`
+    root.querySelector('span')!.click()
+    expect(tracker.track).toHaveBeenCalledExactlyOnceWith('card_click', { card_id: 'c_9' })
+  })
+
   it('stops capturing when stopped', () => {
     start()
     stop()
