@@ -15,8 +15,9 @@ export interface PageDurationCaptureOptions {
  * sent when the page view ends (a route change seen by {@link capturePageViews}, or
  * {@link beginPageView}) and whenever the tab is hidden or the page is left — a page view
  * hidden and shown again sends one event per visible stretch, so a page's time on screen is
- * the sum of its events. Sent in the capture phase of `visibilitychange` / `pagehide`, before
- * the tracker's own page-exit send, so it leaves with it.
+ * the sum of its events; time spent in the back/forward cache is not counted. Sent in the
+ * capture phase of `visibilitychange` / `pagehide`, before the tracker's own page-exit send,
+ * so it leaves with it.
  *
  * `page_name` names the page measured; after a route change the event's `page` field is
  * already the new path.
@@ -51,6 +52,20 @@ export function capturePageDuration(
     if (!visible()) send()
     else since ??= performance.now()
   }
+  // The page is going away: no stretch runs on, even if the tab is still visible (pagehide
+  // comes before `visibilitychange → hidden`, which would otherwise send another ~1 ms).
+  const onPageHide = () => {
+    send()
+    since = undefined
+  }
+  // Restored from the back/forward cache: the time it spent there was not seen. The new stretch
+  // starts now (before capturePageViews' own pageshow listener begins a page view, which then
+  // sends nothing for the old one).
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (!event.persisted) return
+    counted = 0
+    since = visible() ? performance.now() : undefined
+  }
   const stopPageViews = onPageView(() => {
     send()
     name = pageName(location)
@@ -60,10 +75,12 @@ export function capturePageDuration(
   // page reliably gets (mobile never fires pagehide when a backgrounded tab is discarded):
   // https://developer.chrome.com/docs/web-platform/page-lifecycle-api
   addEventListener('visibilitychange', onVisibility, true)
-  addEventListener('pagehide', send, true)
+  addEventListener('pagehide', onPageHide, true)
+  addEventListener('pageshow', onPageShow, true)
   return () => {
     stopPageViews()
     removeEventListener('visibilitychange', onVisibility, true)
-    removeEventListener('pagehide', send, true)
+    removeEventListener('pagehide', onPageHide, true)
+    removeEventListener('pageshow', onPageShow, true)
   }
 }

@@ -23,8 +23,9 @@ export interface PageViewCaptureOptions {
  * Tracks `page_view` now (first load) and once per route change of a single-page app:
  * `history.pushState`, `replaceState` and back/forward (`popstate`). `page_name` comes from
  * `pageName`; `referrer` is `document.referrer` on first load and the previous `page_name`
- * after an in-app navigation. Every route change also starts a new page view for impressions,
- * scroll depth and page duration ({@link beginPageView}).
+ * after an in-app navigation. A page restored from the back/forward cache (`pageshow` with
+ * `persisted`) is a page view too, sent like the first load. Each of these also starts a new
+ * page view for impressions, scroll depth and page duration ({@link beginPageView}).
  *
  * @returns A function that stops capturing.
  *
@@ -45,7 +46,7 @@ export function capturePageViews(
     tracker.track('page_view', referrer ? { page_name: current, referrer } : { page_name: current })
 
   send(document.referrer)
-  return onRouteChange(() => {
+  const stopRoutes = onRouteChange(() => {
     const next = routeOf(location)
     if (next === route) return
     route = next
@@ -54,4 +55,18 @@ export function capturePageViews(
     beginPageView()
     send(referrer)
   })
+  // Back/forward cache: the page comes back as it was left, without a load or a history event,
+  // yet the user sees it again — a new page view, sent like the first load.
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (!event.persisted) return
+    route = routeOf(location)
+    current = pageName(location)
+    beginPageView()
+    send(document.referrer)
+  }
+  addEventListener('pageshow', onPageShow)
+  return () => {
+    stopRoutes()
+    removeEventListener('pageshow', onPageShow)
+  }
 }

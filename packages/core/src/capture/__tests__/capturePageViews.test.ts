@@ -81,10 +81,35 @@ describe('capturePageViews', () => {
     ])
   })
 
+  it('tracks a page restored from the back/forward cache as a new page view, like a load', () => {
+    Object.defineProperty(document, 'referrer', {
+      value: 'https://search.example/',
+      configurable: true,
+    })
+    try {
+      start()
+      history.pushState(null, '', '/rewards')
+      const before = currentPageView()
+      dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false })) // a normal load
+      dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
+      expect(currentPageView()).toBe(before + 1)
+      history.pushState(null, '', '/')
+      expect(tracker.track.mock.calls).toEqual([
+        ['page_view', { page_name: '/', referrer: 'https://search.example/' }],
+        ['page_view', { page_name: '/rewards', referrer: '/' }],
+        ['page_view', { page_name: '/rewards', referrer: 'https://search.example/' }],
+        ['page_view', { page_name: '/', referrer: '/rewards' }],
+      ])
+    } finally {
+      delete (document as { referrer?: string }).referrer
+    }
+  })
+
   it('stops capturing when stopped', () => {
     const stop = capturePageViews(tracker)
     stop()
     history.pushState(null, '', '/elsewhere')
+    dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
     expect(tracker.track).toHaveBeenCalledTimes(1)
   })
 })
