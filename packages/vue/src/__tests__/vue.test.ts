@@ -1,10 +1,11 @@
 // @vitest-environment happy-dom
-import { defineComponent, h, nextTick, ref } from 'vue'
-import { mount } from '@vue/test-utils'
+import { defineComponent, h, nextTick, ref, shallowRef, type Component } from 'vue'
+import { enableAutoUnmount, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   FakeIntersectionObserver,
   installVisibility,
+  liveObservers,
   setVisibleRatio,
 } from '../../../core/src/__tests__/fakeIntersectionObserver'
 import {
@@ -14,6 +15,8 @@ import {
 import { createTrackpoint, useTrack } from '../index'
 
 let tracker: RecordingTracker
+// Unmounting stops every directive: no watch outlives its test.
+enableAutoUnmount(afterEach)
 // Attached to the document: an element that is not connected cannot be seen, and core forgets it.
 const mountWith = (component: Parameters<typeof mount>[0]) =>
   mount(component, {
@@ -78,6 +81,20 @@ describe('v-track', () => {
     expect(tracker.events).toEqual([{ name: 'navbar_click', properties: { target: 'rewards' } }])
   })
 
+  it('moves its listener to the new DOM event when a dynamic argument changes', async () => {
+    const event = ref('click')
+    const wrapper = mountWith({
+      setup: () => ({ event }),
+      template: `<button v-track:[event]="['navbar_click', { target: 'home' }]">Go</button>`,
+    })
+    event.value = 'mouseenter'
+    await nextTick()
+    await wrapper.get('button').trigger('click')
+    expect(tracker.events).toEqual([])
+    await wrapper.get('button').trigger('mouseenter')
+    expect(tracker.events).toEqual([{ name: 'navbar_click', properties: { target: 'home' } }])
+  })
+
   it('throws a message saying how to fix a value that is not [eventName, properties]', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined)
     expect(() =>
@@ -128,6 +145,70 @@ describe('v-impression', () => {
     wrapper.unmount()
     vi.advanceTimersByTime(5000)
     expect(tracker.events).toEqual([])
+  })
+
+  it('keeps working after <KeepAlive> takes the element out of the document and back', async () => {
+    const Other = defineComponent({ template: '<p>Other tab</p>' })
+    const current = shallowRef<Component>(Offer)
+    const wrapper = mountWith({
+      setup: () => ({ current }),
+      template: '<KeepAlive><component :is="current" /></KeepAlive>',
+    })
+    const element = wrapper.get('article').element
+    setVisibleRatio(element, 1)
+    vi.advanceTimersByTime(500)
+    current.value = Other
+    await nextTick()
+    expect(element.isConnected).toBe(false)
+    // What the browser reports for a visible node taken out of the document.
+    setVisibleRatio(element, 0)
+    vi.advanceTimersByTime(5000)
+    expect(tracker.events).toEqual([])
+
+    current.value = Offer
+    await nextTick()
+    expect(element.isConnected).toBe(true)
+    setVisibleRatio(element, 1)
+    vi.advanceTimersByTime(1000)
+    expect(tracker.events).toEqual([{ name: 'recommend_impression', properties: offer }])
+
+    // Unmounted while cached (deactivated): the watch ends, the node is not kept.
+    current.value = Other
+    await nextTick()
+    wrapper.unmount()
+    expect(liveObservers().some((observer) => observer.targets.has(element))).toBe(false)
+  })
+
+  it('tracks the new event when a dynamic argument changes', async () => {
+    const event = ref('element_exposure')
+    const wrapper = mountWith({
+      setup: () => ({ event }),
+      template: `<section v-impression:[event]="{ element_id: 'hero' }">Hero</section>`,
+    })
+    const element = wrapper.get('section').element
+    event.value = 'hero_seen'
+    await nextTick()
+    setVisibleRatio(element, 1)
+    vi.advanceTimersByTime(1000)
+    expect(tracker.events).toEqual([{ name: 'hero_seen', properties: { element_id: 'hero' } }])
+  })
+
+  it('counts two events on one element independently, even with the same delivery_id', () => {
+    const wrapper = mountWith({
+      template: `<article
+        v-impression="{ delivery_id: 'd_1', content_type: 'action' }"
+        v-impression:offer_seen="{ delivery_id: 'd_1', slot: 'top' }">Offer</article>`,
+    })
+    const element = wrapper.get('article').element
+    setVisibleRatio(element, 1)
+    vi.advanceTimersByTime(1000)
+    expect(tracker.events).toEqual([
+      { name: 'recommend_impression', properties: { delivery_id: 'd_1', content_type: 'action' } },
+      { name: 'offer_seen', properties: { delivery_id: 'd_1', slot: 'top' } },
+    ])
+    // Unmount stops both watches.
+    wrapper.unmount()
+    expect(liveObservers().some((observer) => observer.targets.has(element))).toBe(false)
   })
 
   it('tracks the event named by its argument', () => {
