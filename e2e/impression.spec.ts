@@ -47,9 +47,35 @@ const pageLog = (page: Page) => page.evaluate(() => (window as unknown as { log:
 const scrollTo = (page: Page, y: number) => page.evaluate((top) => window.scrollTo(0, top), y)
 const pause = (page: Page, ms: number) => page.waitForTimeout(ms)
 
+// Two cards that are not in the document all the time: `late` is observed before it is
+// attached (an app that renders after an await), `moved` is taken out and put back (as Vue's
+// <KeepAlive> does) and observed with stopWhenRemoved: false.
+const detachPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>detached cards</title>
+<style>body { margin: 0 } div div { height: 100px; background: #36c }</style></head>
+<body>
+  <div id="list"><div id="moved">Moved</div></div>
+  <script src="/trackpoint.min.js"></script>
+  <script>
+    window.log = []
+    const list = document.getElementById('list')
+    const moved = document.getElementById('moved')
+    window.late = document.createElement('div')
+    Trackpoint.observeImpression(late, () => log.push('late'), { minVisibleMs: 300 })
+    Trackpoint.observeImpression(moved, () => log.push('moved'), {
+      minVisibleMs: 300, once: false, stopWhenRemoved: false,
+    })
+    window.takeOut = () => document.createElement('div').append(moved)
+    window.putBack = () => list.append(late, moved)
+  </script>
+</body></html>`
+
 let site: PageSite
 test.beforeEach(async ({ collector }) => {
-  site = await startPageSite({ '/index.html': impressionPage(collector.url) })
+  site = await startPageSite({
+    '/index.html': impressionPage(collector.url),
+    '/detach.html': detachPage,
+  })
 })
 test.afterEach(() => site.close())
 
@@ -123,4 +149,20 @@ test('time while the tab is hidden does not count towards the second', async ({ 
   } finally {
     await chromium.close()
   }
+})
+
+test('an element attached after observeImpression, and one taken out and put back, count', async ({
+  page,
+}) => {
+  const log = () => page.evaluate(() => (window as unknown as { log: string[] }).log)
+  const call = (name: 'takeOut' | 'putBack') =>
+    page.evaluate((fn) => (window as unknown as Record<string, () => void>)[fn]!(), name)
+  await page.goto(`${site.url}/detach.html`)
+  // The observer's first callback (late: not intersecting) came and went; moved is in view.
+  await expect.poll(log).toEqual(['moved'])
+  await call('takeOut')
+  await pause(page, 600)
+  expect(await log()).toEqual(['moved'])
+  await call('putBack')
+  await expect.poll(async () => (await log()).sort()).toEqual(['late', 'moved', 'moved'])
 })
