@@ -53,7 +53,7 @@ const runLogged = (run: (args: unknown[]) => void, args: unknown[]): void => {
   try {
     run(args)
   } catch (error) {
-    console.error('[trackpoint] a queued call failed; the others still run:', error)
+    console.error('[trackpoint] a queued call failed:', error)
   }
 }
 
@@ -66,11 +66,12 @@ const runLogged = (run: (args: unknown[]) => void, args: unknown[]): void => {
 export function createSnippetHandler(): ReplayingHandler {
   let tracker: Tracker | undefined
   const waiting: unknown[][] = []
-  let warnedFull = false
+  let dropped = 0
   let replaying = false
-  let shutDown = false
   let startCapture: (() => void) | undefined
-  let stopCapture: (() => void) | undefined
+  // `false` after a `shutdown` (which may have waited for init): auto-capture must not start,
+  // its listeners would call a stopped tracker.
+  let stopCapture: (() => void) | undefined | false
 
   const run = (args: unknown[]): void => {
     const [command, ...rest] = args
@@ -81,10 +82,8 @@ export function createSnippetHandler(): ReplayingHandler {
       }
       const { autoCapture: capture = {}, ...options } = (rest[0] ?? {}) as SnippetInitOptions
       const created = (tracker = createTracker(options))
-      // Not after a `shutdown` (which may have waited for init): its listeners would call a
-      // stopped tracker.
       const start = () => {
-        if (capture && !shutDown) stopCapture = autoCapture(created, capture)
+        if (capture && stopCapture !== false) stopCapture = autoCapture(created, capture)
       }
       // The calls that waited run first, so a waiting `identify` applies to the first page view.
       for (const call of waiting.splice(0)) runLogged(run, call)
@@ -100,19 +99,17 @@ export function createSnippetHandler(): ReplayingHandler {
     if (!tracker) {
       if (waiting.push(args) > MAX_WAITING_CALLS) {
         waiting.shift()
-        if (!warnedFull) {
-          warnedFull = true
+        if (!dropped++) {
           console.warn(
-            `[trackpoint] more than ${MAX_WAITING_CALLS} calls are waiting for init; the oldest are dropped. Call trackpoint('init', options) first.`,
+            `[trackpoint] over ${MAX_WAITING_CALLS} calls wait for init: dropping the oldest`,
           )
         }
       }
       return
     }
     if (command === 'shutdown') {
-      shutDown = true
-      stopCapture?.()
-      stopCapture = undefined
+      if (stopCapture) stopCapture()
+      stopCapture = false
     }
     if (typeof command === 'function') (command as SnippetCallback)(tracker)
     else (tracker[command as (typeof COMMANDS)[number]] as (...a: unknown[]) => unknown)(...rest)

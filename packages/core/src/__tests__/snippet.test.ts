@@ -155,7 +155,7 @@ describe('the script-tag snippet', () => {
     const handler = createSnippetHandler()
     for (let i = 0; i < MAX_WAITING_CALLS + 5; i++) handler('track', 'card_click', { card_id: i })
     expect(warn).toHaveBeenCalledExactlyOnceWith(
-      expect.stringMatching(/^\[trackpoint\] more than 1000 calls are waiting for init/),
+      expect.stringMatching(/^\[trackpoint\] over 1000 calls wait for init: dropping the oldest/),
     )
     handler('init', { ...init, autoCapture: false })
     const tracked = log.filter(([name]) => name === 'track')

@@ -14,6 +14,10 @@ export interface ClickCaptureOptions {
 
 const PREFIX = 'data-track-'
 
+/** Whether `name` is an event of `plan` (its own key: `constructor` is not an event). */
+const inPlan = (plan: TrackingPlan, name: string): boolean =>
+  Object.prototype.hasOwnProperty.call(plan.events, name)
+
 /** An attribute string as the plan's type: numbers and booleans converted, anything else kept. */
 function coerce(type: FieldType | undefined, raw: string): unknown {
   if (type === 'number' || type === 'integer') {
@@ -77,10 +81,10 @@ export function captureClicks(tracker: TrackTarget, options: ClickCaptureOptions
       // No name, or an empty one (`data-track=""`): not a tracked element, look further up.
       if (!name) continue
       // Any extended plan contains the standard plan, so a partial `plan` still knows those.
-      if (!plan?.events[name] && !trackingPlan.events[name] && !warned.has(name)) {
+      if (!(plan && inPlan(plan, name)) && !inPlan(trackingPlan, name) && !warned.has(name)) {
         warned.add(name)
         console.warn(
-          `[trackpoint] data-track="${name}" is not an event of the tracking plan: a typo? Pass your extendPlan(...) result as \`plan\` for your own events.`,
+          `[trackpoint] data-track="${name}" is not an event of the tracking plan (a typo, or pass your plan)`,
         )
       }
       trackLoose(tracker, name, declaredProperties(node as Element, name, plan))

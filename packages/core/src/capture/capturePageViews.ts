@@ -46,23 +46,20 @@ export function capturePageViews(
     tracker.track('page_view', referrer ? { page_name: current, referrer } : { page_name: current })
 
   send(document.referrer)
-  const stopRoutes = onRouteChange(() => {
-    const next = routeOf(location)
-    if (next === route) return
-    route = next
-    const referrer = current
+  /** A new page view at the current location: `referrer` is evaluated before `current` moves. */
+  const next = (referrer: string) => {
+    route = routeOf(location)
     current = pageName(location)
     beginPageView()
     send(referrer)
+  }
+  const stopRoutes = onRouteChange(() => {
+    if (routeOf(location) !== route) next(current)
   })
   // Back/forward cache: the page comes back as it was left, without a load or a history event,
   // yet the user sees it again — a new page view, sent like the first load.
   const onPageShow = (event: PageTransitionEvent) => {
-    if (!event.persisted) return
-    route = routeOf(location)
-    current = pageName(location)
-    beginPageView()
-    send(document.referrer)
+    if (event.persisted) next(document.referrer)
   }
   addEventListener('pageshow', onPageShow)
   return () => {
