@@ -1,10 +1,11 @@
 // Auto-capture and the async snippet in real Chromium, through the development collector.
-import type { Page } from '@playwright/test'
+import { chromium, type Page } from '@playwright/test'
 import type { ReceivedEvent } from './support/collector'
 import { expect, test } from './support/fixtures'
 import { launchHideableBrowser } from './support/hideableBrowser'
 import { bundleIntegrity, startPageSite, type PageSite } from './support/pageSite'
 import { APP_ID, SECRET } from './support/tracker'
+import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.mjs'
 
 const named = (events: ReceivedEvent[], name: string) =>
   events.filter((event) => event.event_name === name)
@@ -25,6 +26,7 @@ const appPage = (collectorUrl: string) => `<!doctype html>
     <a href="/actions" data-route>Actions</a> <a href="/rewards" data-route>Rewards</a>
     <button id="fail" onclick="failHard()">fail</button>
     <button id="reject" onclick="Promise.reject(new RangeError('no reward left'))">reject</button>
+    <button id="reject-object" onclick="Promise.reject({ status: 401, access_token: 'tok_secret' })">reject object</button>
     <button id="card" data-track="card_click" data-track-card-id="c_e2e"><span>Open card</span></button>
   </nav>
   <form id="signup" name="newsletter" onsubmit="event.preventDefault()">
@@ -82,7 +84,7 @@ test.describe('auto-capture', () => {
     ])
   })
 
-  test('a thrown error is captured once, an unhandled rejection too', async ({
+  test('a thrown error is captured once, unhandled rejections too (without secrets)', async ({
     page,
     collector,
   }) => {
@@ -91,14 +93,17 @@ test.describe('auto-capture', () => {
     await page.goto(`${site.url}/`)
     for (let i = 0; i < 3; i++) await page.click('#fail')
     await page.click('#reject')
-    await expect.poll(() => pageErrors.length).toBe(4) // the app still sees every error
+    await page.click('#reject-object')
+    await expect.poll(() => pageErrors.length).toBe(5) // the app still sees every error
     await flush(page)
 
-    await expect.poll(() => named(collector.received, 'error').length).toBe(2)
+    await expect.poll(() => named(collector.received, 'error').length).toBe(3)
     await page.waitForTimeout(300)
     await flush(page)
-    const [thrown, rejected] = named(collector.received, 'error').map((e) => e.properties!)
-    expect(named(collector.received, 'error')).toHaveLength(2)
+    const [thrown, rejected, rejectedObject] = named(collector.received, 'error').map(
+      (e) => e.properties!,
+    )
+    expect(named(collector.received, 'error')).toHaveLength(3)
     expect(thrown).toMatchObject({
       message: 'boom in handler',
       error_type: 'Error',
@@ -107,6 +112,12 @@ test.describe('auto-capture', () => {
     expect(thrown!.stack).toContain('failHard')
     expect(thrown!.lineno).toBeGreaterThan(0)
     expect(rejected).toMatchObject({ message: 'no reward left', error_type: 'RangeError' })
+    // A non-Error reason is sent as JSON without its forbidden keys (§八).
+    expect(rejectedObject).toMatchObject({
+      message: '{"status":401}',
+      error_type: 'unhandledrejection',
+    })
+    expect(JSON.stringify(collector.received)).not.toContain('tok_secret')
   })
 
   test('declarative clicks, form submits (without values) and web vitals', async ({
@@ -130,6 +141,72 @@ test.describe('auto-capture', () => {
     const ttfb = named(collector.received, 'web_vitals').find((e) => e.properties?.name === 'TTFB')
     expect(ttfb!.properties).toMatchObject({ value: expect.any(Number), rating: 'good' })
   })
+
+  test('clicks inside an open shadow root are found; a name outside the plan is warned once', async ({
+    page,
+    collector,
+  }) => {
+    const warnings: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'warning') warnings.push(message.text())
+    })
+    await page.goto(`${site.url}/`)
+    await page.evaluate(() => {
+      const host = document.body.appendChild(document.createElement('div'))
+      host.setAttribute('data-track', 'navbar_click')
+      host.attachShadow({ mode: 'open' }).innerHTML =
+        '<button id="shadow-card" data-track="card_click" data-track-card-id="c_shadow">' +
+        '<span>In shadow</span></button>' +
+        '<button id="typo" data-track="card_clik" data-track-card-id="c_typo">Typo</button>'
+    })
+    await page.click('#shadow-card span') // Playwright's CSS selectors pierce open shadow roots
+    await page.click('#typo')
+    await page.click('#typo')
+    await flush(page)
+    await expect.poll(() => named(collector.received, 'card_click').length).toBe(1)
+    expect(named(collector.received, 'card_click')[0]!.properties).toEqual({ card_id: 'c_shadow' })
+    expect(named(collector.received, 'navbar_click')).toHaveLength(0)
+    expect(warnings.filter((text) => text.includes('card_clik'))).toEqual([
+      '[trackpoint] data-track="card_clik" is not an event of the tracking plan (a typo, or pass your plan)',
+    ])
+  })
+})
+
+// Playwright starts Chromium with its back/forward cache off (--disable-back-forward-cache), so
+// this test launches its own browser without that flag. The page left for is on another origin:
+// a same-origin page with a tracker contends for the tracker's leader lock (Web Locks), which
+// keeps the first page out of the cache ("weblocks-contention").
+test('a page restored from the back/forward cache is a new page view', async ({ collector }) => {
+  site = await startPageSite({ '/index.html': appPage(collector.url) })
+  const elsewhere = await startPageSite({ '/index.html': '<!doctype html><title>x</title>x' })
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_FLAGS],
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  })
+  try {
+    const page = await browser.newPage()
+    await page.goto(`${site.url}/`)
+    await page.evaluate(() =>
+      addEventListener('pageshow', (event) => {
+        ;(window as unknown as { restored?: boolean }).restored = event.persisted
+      }),
+    )
+    await page.goto(`${elsewhere.url}/`)
+    await page.goBack({ waitUntil: 'commit' }) // a restore has no `load` event
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { restored?: boolean }).restored))
+      .toBe(true)
+    await flush(page)
+    await expect.poll(() => named(collector.received, 'page_view').length).toBe(2)
+    expect(named(collector.received, 'page_view').map((e) => [e.page, e.properties])).toEqual([
+      ['/', { page_name: '/' }],
+      ['/', { page_name: '/' }], // restored: sent like a load (no document.referrer here)
+    ])
+  } finally {
+    await browser.close()
+    await elsewhere.close()
+  }
 })
 
 // The documented snippet (docs/capture.md), with the bundle answered 1.5 s late. The page
