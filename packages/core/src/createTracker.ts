@@ -118,12 +118,23 @@ export function createTracker(options: TrackerOptions): Tracker {
     void drain()
     delivery.exit()
   }
-  const onShow = () => delivery.resume()
+  // Leaving the page also gives the sending-tab lock up: the next page of the site asks for it,
+  // and Chromium keeps a page holding a contended Web Lock out of the back/forward cache
+  // ("weblocks-contention"). A page restored from that cache takes part in the election again.
+  const onPageHide = () => {
+    onHide()
+    delivery.resign()
+    releaseLeadership()
+  }
+  const onShow = (event?: PageTransitionEvent) => {
+    delivery.resume()
+    if (event?.persisted) releaseLeadership = elect()
+  }
   const onVisibility = () => (document.visibilityState === 'hidden' ? onHide() : onShow())
   // `pagehide` and `visibilitychange`, never `unload`/`beforeunload`: those break the
   // back/forward cache and do not fire on mobile when a tab is swiped away.
   // https://developer.chrome.com/docs/web-platform/page-lifecycle-api
-  addEventListener('pagehide', onHide)
+  addEventListener('pagehide', onPageHide)
   addEventListener('pageshow', onShow)
   document.addEventListener('visibilitychange', onVisibility)
 
@@ -132,9 +143,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     typeof BroadcastChannel === 'function' ? new BroadcastChannel(`trackpoint:${appId}`) : undefined
   if (channel) channel.onmessage = () => void delivery.reload()
 
-  const releaseLeadership = electLeader(`trackpoint:${appId}`, () => {
-    if (!stopped) void delivery.lead()
-  })
+  const elect = () =>
+    electLeader(`trackpoint:${appId}`, () => {
+      if (!stopped) void delivery.lead()
+    })
+  let releaseLeadership = elect()
 
   const tracker: Tracker = {
     track(name, properties) {
@@ -197,7 +210,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       stopped = true
       delivery.stop()
       releaseLeadership()
-      removeEventListener('pagehide', onHide)
+      removeEventListener('pagehide', onPageHide)
       removeEventListener('pageshow', onShow)
       document.removeEventListener('visibilitychange', onVisibility)
       channel?.close()

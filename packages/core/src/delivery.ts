@@ -181,6 +181,11 @@ export function createDelivery(
       return this.reload()
     },
 
+    /** This tab gave the sending-tab lock up (the page is going away or into the bfcache). */
+    resign(): void {
+      leader = false
+    },
+
     /** Another tab stored events: the sending tab loads them and schedules a send. */
     async reload(): Promise<void> {
       if (!leader) return

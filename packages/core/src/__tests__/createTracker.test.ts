@@ -516,7 +516,10 @@ describe('page hide', () => {
     )
     expect(beaconed.length).toBeGreaterThan(50)
     expect(beaconed.length).toBeLessThan(300)
-    // A beacon is never confirmed: everything is still sent by the next flush.
+    // A beacon is never confirmed: everything is still sent once the page is back (here a
+    // back/forward-cache restore: the tracker gave the sending-tab lock up on pagehide).
+    window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }))
+    await settle()
     await tracker.flush()
     expect(new Set(collector.events.map((e) => e.event_id)).size).toBe(300)
     delete (navigator as { sendBeacon?: unknown }).sendBeacon
