@@ -3,9 +3,8 @@
 // `/index.html`, as a single-page app's server does, so SPA routes survive a reload.
 import { createServer } from 'node:http'
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
-import { bundlePath } from './site'
+import { bundlePath, sendBundle } from './site'
 
 export interface PageSite {
   /** Origin of the site, e.g. `http://127.0.0.1:41234`. */
@@ -26,18 +25,7 @@ export async function startPageSite(pages: Record<string, string>): Promise<Page
     if (url.pathname === '/trackpoint.min.js') {
       site.bundleRequests++
       const delay = Number(url.searchParams.get('delay') ?? 0)
-      setTimeout(() => {
-        readFile(bundlePath).then(
-          (code) =>
-            res
-              .writeHead(200, {
-                'Content-Type': 'text/javascript; charset=utf-8',
-                'Cache-Control': 'no-store',
-              })
-              .end(code),
-          () => res.writeHead(404).end('run npm run build first'),
-        )
-      }, delay)
+      setTimeout(() => sendBundle(res), delay)
     } else if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end()
     } else {

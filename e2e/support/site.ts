@@ -1,7 +1,7 @@
 // The static test site: one 127.0.0.1 origin that serves the built IIFE and a page creating a
 // tracker from options in its URL. The collector runs on another port, so every request is
 // cross-origin, as in production.
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
@@ -13,6 +13,20 @@ export const bundlePath = fileURLToPath(
 )
 
 /** Builds the packages once when the IIFE is missing, so `npx playwright test` works alone. */
+/** Answers with the built CDN bundle, never cached, or a 404 that says to build it. */
+export function sendBundle(res: ServerResponse): void {
+  readFile(bundlePath).then(
+    (code) =>
+      res
+        .writeHead(200, {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Cache-Control': 'no-store',
+        })
+        .end(code),
+    () => res.writeHead(404).end('run npm run build first'),
+  )
+}
+
 export function ensureBundle(): void {
   if (existsSync(bundlePath)) return
   execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'inherit' })
@@ -70,16 +84,7 @@ export async function startSite(): Promise<Site> {
     } else if (path === '/blank.html') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(blankPage)
     } else if (path === '/trackpoint.min.js') {
-      readFile(bundlePath).then(
-        (code) =>
-          res
-            .writeHead(200, {
-              'Content-Type': 'text/javascript; charset=utf-8',
-              'Cache-Control': 'no-store',
-            })
-            .end(code),
-        () => res.writeHead(404).end('run npm run build first'),
-      )
+      sendBundle(res)
     } else if (path === '/favicon.ico') {
       // Answered so the browser's automatic request does not log a 404 into every test.
       res.writeHead(204).end()
