@@ -44,7 +44,17 @@ const libraryBuild = (pkg: string): RollupOptions => {
       }),
     ],
     output: [
-      { dir: `packages/${pkg}/dist`, format: 'es', entryFileNames: 'index.mjs', sourcemap: true },
+      {
+        // One file per module, so that `sideEffects: false` lets an app's bundler leave out
+        // whole modules it does not use (a single file would keep, for example, the whole
+        // tracking plan behind `isForbiddenKey`: its object spreads count as side effects).
+        dir: `packages/${pkg}/dist`,
+        format: 'es',
+        preserveModules: true,
+        preserveModulesRoot: `packages/${pkg}/src`,
+        entryFileNames: '[name].mjs',
+        sourcemap: true,
+      },
       {
         dir: `packages/${pkg}/dist`,
         format: 'cjs',

@@ -58,6 +58,10 @@ export async function measure({ entry, file, external = [] }) {
           format: 'esm',
           platform: 'browser',
           external,
+          // Resolve packages the way an app does (package.json exports → dist), not through
+          // the repository tsconfig's `paths` to the sources: the build inlines the delivery
+          // engine into dist, so dist is what apps bundle.
+          tsconfigRaw: '{}',
           write: false,
           logLevel: 'silent',
         })

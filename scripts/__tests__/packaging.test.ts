@@ -1,7 +1,7 @@
 // @vitest-environment node
 // The built packages as users get them: run after `npm run build` (npm test does).
 import { createRequire } from 'node:module'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 
@@ -44,11 +44,13 @@ describe.each([
     const esm = await import(`../../packages/${pkg}/dist/index.mjs`)
     expect(Object.keys(cjs).sort()).toEqual(exports)
     expect(Object.keys(esm).sort()).toEqual(exports)
-    // Not bundled: the app's own copy of the framework and of the tracker is used.
-    const code = readFileSync(
-      new URL(`../../packages/${pkg}/dist/index.mjs`, import.meta.url),
-      'utf8',
-    )
+    // Not bundled: the app's own copy of the framework and of the tracker is used. The ESM
+    // build keeps one file per module (rollup.config.ts), so read them all.
+    const dist = new URL(`../../packages/${pkg}/dist/`, import.meta.url)
+    const code = readdirSync(dist)
+      .filter((file) => file.endsWith('.mjs'))
+      .map((file) => readFileSync(new URL(file, dist), 'utf8'))
+      .join('\n')
     expect(code).toMatch(new RegExp(`from '${pkg}'`))
     expect(code).toMatch(/from '@trackpoint\/core'/)
   })

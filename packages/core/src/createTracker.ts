@@ -12,7 +12,7 @@ import { createMemoryStore, createPersistentStore } from './storage'
 import { DEBUG_PATH, TRACK_PATH } from './transport'
 import type { TrackedEvent, Tracker, TrackerOptions } from './types'
 import { utf8Length } from './utf8Length'
-import { uuid } from './uuid'
+import { createEventIds } from './uuid'
 
 declare const __SDK_VERSION__: string
 /** The version of @trackpoint/core, sent as `sdk_version`. */
@@ -42,10 +42,7 @@ const inertTracker = (): Tracker => ({
  */
 export function createTracker(options: TrackerOptions): Tracker {
   if (!options?.endpoint || !options.appId) {
-    throw new Error(
-      '[trackpoint] createTracker needs `endpoint` (the collector base URL) and `appId`, e.g. ' +
-        "createTracker({ endpoint: 'https://collect.example.com', appId: 'onchain_app', secret })",
-    )
+    throw new Error('[trackpoint] createTracker needs `endpoint` and `appId`')
   }
   if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker()
 
@@ -76,6 +73,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     reporter,
   )
 
+  const eventId = createEventIds()
   let pending: TrackedEvent[] = []
   let drainScheduled = false
   let stopped = false
@@ -166,7 +164,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         const props = scrub((properties ?? {}) as Record<string, unknown>)
         if (debounceMs > 0 && isRepeat(name, props, now)) return
         let event: TrackedEvent | null = {
-          event_id: uuid(),
+          event_id: eventId(now),
           event_name: name,
           user_id: identity.userId,
           timestamp: now,

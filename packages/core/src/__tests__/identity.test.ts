@@ -18,7 +18,7 @@ describe('createIdentity: user ids', () => {
   it('makes an anonymous id and keeps it for the next instance (reload)', () => {
     const first = identity()
     expect(first.userId).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     )
     expect(localStorage.getItem('trackpoint:shop:anon')).toBe(first.userId)
     expect(identity().userId).toBe(first.userId)
