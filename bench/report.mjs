@@ -92,7 +92,10 @@ function costSection(result) {
   const { summary, runs, config } = result
   const rounds = [...new Set(runs.map((r) => r.round))]
   const tp = summary.find((s) => s.name === 'trackpoint')
-  const peers = summary.filter((s) => !['floor', 'trackpoint'].includes(s.name))
+  // Reference designs (ref-*) are not peers: they are parts of a tracker, measured alone.
+  const peers = summary.filter(
+    (s) => !['floor', 'trackpoint'].includes(s.name) && !s.name.startsWith('ref-'),
+  )
   const timer = runs.find((r) => r.timer)?.timer
   const lines = [
     '## Main-thread cost of track() in Chromium',
@@ -137,7 +140,8 @@ function costSection(result) {
       .join('; ')
     lines.push(
       `**Goal** — Trackpoint's total (deferred work included) within 2× the floor: ` +
-        `${times(tp.netTaskRatio)}, ${met ? 'met' : '**not met**'}. Peers: ${peerWord}.`,
+        `${times(tp.netTaskRatio)}, ${met ? 'met' : '**not met**'}.` +
+        (peerWord ? ` Peers: ${peerWord}.` : ''),
       '',
     )
   }

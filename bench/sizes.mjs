@@ -68,6 +68,9 @@ const common = {
   logLevel: 'silent',
   // Entries live in a temp dir: resolve packages from the repository's node_modules.
   nodePaths: [join(ROOT, 'node_modules')],
+  // And as an app does: the repository's tsconfig maps `@trackpoint/*` to the sources, which
+  // esbuild would otherwise apply to imports inside packages/*/dist (scripts/checkSize.mjs).
+  tsconfigRaw: '{}',
 }
 
 /** Bundles one entry; returns min and gzip bytes whole and of the entry chunk when split. */

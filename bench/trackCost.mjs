@@ -18,6 +18,23 @@ export const SUBJECTS = [
     label: '@segment/analytics-next (default delivery)',
   },
   { name: 'posthog', entry: 'posthog', sends: true, label: 'posthog-js' },
+  // Reference designs (bench/subjects/reference.js), not run by default: the cost of each part
+  // of a tracker's work on its own, for the design decisions in docs/decisions.md.
+  ...[
+    ['v7', false, 'floor with a UUID v7 from core instead of crypto.randomUUID()'],
+    ['handoff', false, 'floor + JSON hand-off to a dedicated worker, once per task'],
+    ['worker-fetch', true, 'hand-off; the dedicated worker POSTs 100 per request'],
+    ['shared-fetch', true, 'hand-off; a SharedWorker POSTs 100 per request'],
+    ['worker-idb', true, 'hand-off; the dedicated worker stores, POSTs, deletes per 100'],
+    ['shared-idb', true, 'hand-off; a SharedWorker stores, POSTs, deletes per 100'],
+  ].map(([design, sends, label]) => ({
+    name: `ref-${design}`,
+    entry: 'reference',
+    sends,
+    optIn: true,
+    options: { design },
+    label,
+  })),
   // Not run by default: its batching dispatcher re-serialises the whole buffer on every event
   // (`approachingTrackingAPILimit(buffer)` in batched-dispatcher.js), quadratic in a burst of
   // 10,000 calls, far past the time budget. `--subjects=segment-batching` runs it.

@@ -59,8 +59,9 @@ export async function measure({ entry, file, external = [] }) {
           platform: 'browser',
           external,
           // Resolve packages the way an app does (package.json exports → dist), not through
-          // the repository tsconfig's `paths` to the sources: the build inlines the delivery
-          // engine into dist, so dist is what apps bundle.
+          // the repository tsconfig's `paths` to the sources: the published files are what
+          // apps bundle, and they tree-shake differently (a one-file schema build once put the
+          // whole tracking plan into every app while the sources measured 7 KB).
           tsconfigRaw: '{}',
           write: false,
           logLevel: 'silent',
