@@ -5,7 +5,10 @@ export type Platform = 'web' | 'ios' | 'android'
 
 /** One event as it travels on the wire (§三 common fields plus `properties`). */
 export interface TrackedEvent {
-  /** A UUID (version 7: time-ordered), kept across retries, tabs and reloads; the server dedups on it. */
+  /**
+   * A UUID (version 7: time-ordered), kept across retries, tabs and reloads; the server dedups
+   * on it.
+   */
   event_id: string
   /** A name of the tracking plan (§三/§八) or your own, lower_snake_case (§八). */
   event_name: string

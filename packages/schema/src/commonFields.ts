@@ -14,7 +14,10 @@ export type Platform = (typeof PLATFORMS)[number]
  * {@link EventProperties}.
  */
 export interface CommonFields<N extends string = string> {
-  /** Unique id of this event, a UUID of any version (the SDK makes version 7); kept across retries for dedup. */
+  /**
+   * Unique id of this event, a UUID of any version (the SDK makes version 7); kept across
+   * retries for dedup.
+   */
   event_id: string
   /** The event name, lower_snake_case (§八), e.g. `page_view`. */
   event_name: N
