@@ -232,7 +232,7 @@ async function main() {
     log(
       `  ${s.name.padEnd(17)} sync ${s.syncMedianUs.toFixed(2)} µs (×${s.syncRatio.toFixed(1)})` +
         `  total ${s.netTaskUs.toFixed(2)} µs/call (×${s.netTaskRatio.toFixed(1)})` +
-        `  received ${s.name === 'floor' ? 'n/a' : s.received.join('/')}`,
+        `  received ${!s.sends ? 'n/a' : s.received.join('/')}`,
     )
   }
 }

@@ -303,6 +303,7 @@ export function summarize(runs, subjects) {
     return {
       name: s.name,
       label: s.label,
+      sends: s.sends,
       rounds: mine.length,
       failed: runs.filter((r) => r.subject === s.name && r.error).map((r) => r.error),
       syncMedianUs: m('syncMedianUs'),
