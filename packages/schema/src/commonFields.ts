@@ -31,6 +31,13 @@ export interface CommonFields<N extends string = string> {
   page: string
   /** The session the event belongs to. */
   session_id: string
+  /**
+   * The device clock's error as the SDK measured it: server clock minus device clock, in ms.
+   * `timestamp` stays the device's reading; the collector takes `timestamp + clock_offset` as
+   * the event's time, so a phone hours off still lands on the right day. Absent means 0 (older
+   * clients, or a clock found right).
+   */
+  clock_offset?: number
   /** The event's extra fields (§三 额外字段). */
   properties: N extends EventName ? EventProperties[N] : Record<string, unknown>
 }

@@ -21,6 +21,8 @@ const COMMON_FIELDS: Readonly<Record<string, FieldSpec>> = {
   platform: { type: PLATFORMS, required: true, description: '' },
   page: requiredString,
   session_id: requiredString,
+  // Optional: older clients do not send it. Server clock minus device clock, in ms.
+  clock_offset: { type: 'integer', required: false, description: '' },
 }
 
 const UUID_PATTERN = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i

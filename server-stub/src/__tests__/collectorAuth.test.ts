@@ -32,12 +32,17 @@ describe('signature auth (§五.5)', () => {
     expect((await track(body)).status).toBe(200)
   })
 
-  it('refuses a timestamp more than 5 minutes away, either side', async () => {
+  it('refuses a timestamp more than 5 minutes away, either side, and tells the server time', async () => {
     for (const skew of [-301_000, 301_000]) {
       const body = signedBody('app_b', [validEvent()], { timestamp: Date.now() + skew })
+      const before = Date.now()
       const { status, json } = await track(body)
       expect(status).toBe(401)
       expect(json.message).toMatch(/from the server clock.*±300 s/)
+      // What the SDK reads to sign again with the server's clock.
+      expect(json.error).toBe('stale_timestamp')
+      expect(json.server_time).toBeGreaterThanOrEqual(before)
+      expect(json.server_time).toBeLessThanOrEqual(Date.now())
     }
     expect(h.bus.batches).toHaveLength(0)
   })
@@ -112,7 +117,9 @@ describe('origins and CORS', () => {
       'Content-Type, Content-Encoding, Authorization',
     )
     expect(response.headers.get('access-control-max-age')).toBe('7200')
-    expect(response.headers.get('access-control-expose-headers')).toBe('Retry-After, X-Request-Id')
+    expect(response.headers.get('access-control-expose-headers')).toBe(
+      'Retry-After, X-Request-Id, Date',
+    )
     expect(response.headers.get('vary')).toBe('Origin')
   })
 
@@ -137,12 +144,12 @@ describe('origins and CORS', () => {
     expect(h.bus.batches).toHaveLength(0)
   })
 
-  it('accepts a POST from an allowed origin and exposes Retry-After and X-Request-Id', async () => {
+  it('accepts a POST from an allowed origin and exposes Retry-After, X-Request-Id and Date', async () => {
     const body = signedBody('app_a', [validEvent()])
     const { status, headers } = await track(body, { Origin: 'https://a.example' })
     expect(status).toBe(200)
     expect(headers.get('access-control-allow-origin')).toBe('https://a.example')
-    expect(headers.get('access-control-expose-headers')).toBe('Retry-After, X-Request-Id')
+    expect(headers.get('access-control-expose-headers')).toBe('Retry-After, X-Request-Id, Date')
   })
 })
 

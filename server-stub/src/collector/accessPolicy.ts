@@ -8,7 +8,8 @@ const ALLOWED_HEADERS = 'Content-Type, Content-Encoding, Authorization'
  * The SDK reads `Retry-After` on a 429/503; cross-origin, fetch hides every response header not
  * listed here (Fetch spec, CORS-exposed header names).
  */
-const EXPOSED_HEADERS = 'Retry-After, X-Request-Id'
+// `Date` lets the SDK learn the server's clock from any answer (not CORS-safelisted).
+const EXPOSED_HEADERS = 'Retry-After, X-Request-Id, Date'
 /** Chromium caps a preflight cache entry at 2 h; asking more is ignored. */
 const PREFLIGHT_MAX_AGE = '7200'
 

@@ -6,7 +6,8 @@ import type { Envelope } from './envelope'
 /** §五.5: a signature is valid for 5 minutes either side of the server clock. */
 export const SIGNATURE_WINDOW_MS = 5 * 60 * 1000
 
-const unauthorized = (message: string, reason: string) => new HttpError(401, message, reason)
+const unauthorized = (message: string, reason: string, details?: Record<string, unknown>) =>
+  new HttpError(401, message, reason, undefined, details)
 
 /**
  * Compares in time that does not depend on where the strings differ, so answers leak nothing
@@ -78,6 +79,9 @@ export function authenticate(
     throw unauthorized(
       `timestamp ${timestamp} is ${Math.round(skew / 1000)} s from the server clock${hint}; sign with the current time (allowed ±300 s)`,
       'stale_timestamp',
+      // The SDK learns the server's clock from this and signs again (a device clock minutes
+      // off is common); `error` tells it this 401 is about time, not the secret.
+      { error: 'stale_timestamp', server_time: now },
     )
   }
   const expected = app.secrets.map((secret) => md5(app.app_id + timestamp + secret))

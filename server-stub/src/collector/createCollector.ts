@@ -173,7 +173,11 @@ export function createCollector(options: CollectorOptions): Collector {
     record.rejected = record.events - record.accepted
     const headers: Record<string, string> = {}
     if (error.retryAfter !== undefined) headers['Retry-After'] = String(error.retryAfter)
-    return { status: error.status, body: { code: error.status, message: error.message }, headers }
+    return {
+      status: error.status,
+      body: { code: error.status, message: error.message, ...error.details },
+      headers,
+    }
   }
 
   const write = (res: ServerResponse, answer: Answer, headers: Record<string, string>) => {

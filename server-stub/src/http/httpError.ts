@@ -10,12 +10,15 @@ export class HttpError extends Error {
    * @param message - What is wrong and how to fix it; sent to the client as is.
    * @param reason - A short slug for metrics and logs, e.g. `bad_sign`.
    * @param retryAfter - Seconds for the `Retry-After` header (429 and 503).
+   * @param details - Fields added to the JSON answer beside `code` and `message`, for clients
+   *   that act on them (e.g. `server_time` with a `stale_timestamp` 401).
    */
   constructor(
     readonly status: number,
     message: string,
     readonly reason: string = 'rejected',
     readonly retryAfter?: number,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message)
   }

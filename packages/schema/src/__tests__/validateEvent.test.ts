@@ -22,6 +22,13 @@ describe('validateEvent', () => {
     })
   })
 
+  it('accepts an optional integer clock_offset, and refuses one that is not an integer', () => {
+    const event = makeEvent('page_view', { page_name: 'home' }, { clock_offset: -7_200_000 })
+    expect(validateEvent(event).valid).toBe(true)
+    const bad = makeEvent('page_view', { page_name: 'home' }, { clock_offset: '2h' })
+    expect(onlyError(bad)).toMatchObject({ field: 'clock_offset', code: 'wrong_type' })
+  })
+
   describe('missing_field', () => {
     it('names the event when a required property is absent', () => {
       expect(onlyError(impression({ content_type: 'action' }))).toEqual({
