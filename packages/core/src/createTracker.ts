@@ -55,10 +55,19 @@ export function createTracker(options: TrackerOptions): Tracker {
   const allow = createRateLimiter(rateLimitPerSecond)
   const isRepeat = createDebouncer(debounceMs)
 
+  /** IndexedDB failed for good in this tab: its events now live in its memory. */
+  let inMemory = false
+  /** Gives the sending-tab lock up (set by the election below). */
+  let releaseLeadership = (): void => undefined
   const store = o.persist
     ? createPersistentStore(appId, (cause) => {
         reporter.error({ kind: 'storage', message: 'IndexedDB failed; queueing in memory', cause })
-        // Other tabs cannot read this tab's memory: it must send its own events.
+        // No other tab can read this tab's memory, so it sends its own events; and it gives the
+        // sending-tab lock up, so that a tab whose IndexedDB works sends what is stored there
+        // (other tabs' events, and this tab's earlier ones, which it forgets).
+        inMemory = true
+        queue.forgetStored()
+        releaseLeadership()
         void delivery.lead()
       })
     : createMemoryStore()
@@ -141,11 +150,15 @@ export function createTracker(options: TrackerOptions): Tracker {
     typeof BroadcastChannel === 'function' ? new BroadcastChannel(`trackpoint:${appId}`) : undefined
   if (channel) channel.onmessage = () => void delivery.reload()
 
-  const elect = () =>
-    electLeader(`trackpoint:${appId}`, () => {
+  const elect = () => {
+    const lead = () => {
       if (!stopped) void delivery.lead()
-    })
-  let releaseLeadership = elect()
+    }
+    if (!inMemory) return electLeader(`trackpoint:${appId}`, lead)
+    lead()
+    return () => undefined
+  }
+  releaseLeadership = elect()
 
   const tracker: Tracker = {
     track(name, properties) {
@@ -198,6 +211,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     async flush() {
       try {
         await drain()
+        // A drain that a timer started may still be writing: its events go in this flush too.
+        await queue.written()
         await delivery.flush()
       } catch (cause) {
         reporter.error({ kind: 'internal', message: 'flush() failed', cause })

@@ -1,7 +1,9 @@
 import type { EventQueue, QueuedEvent } from './eventQueue'
 import type { ResolvedOptions } from './options'
 import type { Reporter } from './reporter'
-import { backoffDelay, parseRetryAfter } from './retryPolicy'
+import { retryDelay } from './retryPolicy'
+import { sendOutcome } from './sendOutcome'
+import { createServerClock, readServerTime } from './serverClock'
 import { computeSign, createSigner } from './signer'
 import type { SendResult } from './transport'
 import { createOffThreadPost } from './offThreadPost'
@@ -25,6 +27,8 @@ export const ENVELOPE_RESERVE = 512
  */
 const SIGNATURE_REUSE_MS = 60_000
 const FIRST_RETRY_MS = 1000
+/** A longer timer delay (2^31−1 ms, ~24.8 days) overflows and fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * Sends the queue: batching triggers, signing, the outcome of each request (§五 codes),
@@ -40,9 +44,13 @@ export function createDelivery(
 ) {
   const { appId, sign } = settings
   const secret = sign ? undefined : (settings.secret ?? '')
-  const signer = createSigner(appId, secret, sign)
+  const signer = createSigner(appId, secret, sign, settings.signTimeout)
+  const clock = createServerClock()
   const post = createOffThreadPost()
   const inFlight = new Set<string>()
+  /** What the page-exit beacons carried: the normal path skips them while the page is hidden. */
+  const beaconed = new Set<string>()
+  const busy = { has: (id: string) => inFlight.has(id) || beaconed.has(id) }
   let leader = false
   let stopped = false
   let attempt = 0
@@ -51,20 +59,31 @@ export function createDelivery(
   let timerAt = Infinity
   let pumping: Promise<void> | undefined
   let lastSignature: Signature | undefined
-  /** What the current page exit already handed to beacons, and the budget left for it. */
-  const beaconed = new Set<string>()
+  let signing: Promise<Signature> | undefined
+  /** What is left of the 64 KB keepalive budget for the current page exit. */
   let exitBudget = BEACON_BUDGET
 
-  /** A fresh enough signature, made anew at most once a minute. */
-  const freshSignature = async (): Promise<Signature> =>
-    lastSignature && Date.now() - lastSignature.timestamp < SIGNATURE_REUSE_MS
-      ? lastSignature
-      : (lastSignature = await signer(Date.now()))
+  /**
+   * A fresh enough signature on the server's clock, made anew at most once a minute; callers
+   * that ask while one is being made share it (a slow `sign` is called once, not per drain).
+   */
+  const freshSignature = (): Promise<Signature> => {
+    const now = clock.now()
+    if (lastSignature && now - lastSignature.timestamp < SIGNATURE_REUSE_MS) {
+      return Promise.resolve(lastSignature)
+    }
+    return (signing ??= signer(now)
+      .then((signature) => (lastSignature = signature))
+      .finally(() => (signing = undefined)))
+  }
 
   const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false
+  const backoff = () =>
+    retryDelay(undefined, attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
 
   /** Runs `pump` after `delay` ms unless an earlier run is already due. */
   const arm = (delay: number): void => {
+    delay = Math.min(delay, MAX_TIMER_MS)
     const at = Date.now() + delay
     if (stopped || at >= timerAt) return
     clearTimeout(timer)
@@ -75,10 +94,19 @@ export function createDelivery(
     }, delay)
   }
 
-  const envelope = (signature: Signature, events: QueuedEvent[]): string =>
-    JSON.stringify({ ...signature, ...meta, events: [] }).slice(0, -2) +
-    events.map((e) => e.json).join(',') +
-    ']}'
+  /**
+   * The request body. Each event gets the device clock's measured offset (`clock_offset`, when
+   * not 0) so the collector can correct its device timestamp; it is added here, not stored, so
+   * events queued before the offset was learned get it too.
+   */
+  const envelope = (signature: Signature, events: QueuedEvent[]): string => {
+    const tail = clock.offset ? `,"clock_offset":${clock.offset}}` : ''
+    return (
+      JSON.stringify({ ...signature, ...meta, events: [] }).slice(0, -2) +
+      events.map((e) => (tail ? e.json.slice(0, -1) + tail : e.json)).join(',') +
+      ']}'
+    )
+  }
 
   /** Debug mode: one console line per event with the collector's verdict (§五 debug_info). */
   const logValidation = (batch: QueuedEvent[], body: unknown): void => {
@@ -101,46 +129,67 @@ export function createDelivery(
     return queue.remove(new Set(events.map((e) => e.id)))
   }
 
+  /** Waits `ms` before the next attempt; resolves the send's `false` (stop for now). */
+  const retryIn = (ms: number, why: string): false => {
+    retryAt = Date.now() + ms
+    arm(ms)
+    reporter.debug(`${why}; next attempt in ${ms} ms`)
+    return false
+  }
+
   /** Sends one batch; resolves `true` to go on with the next, `false` to wait. */
   const send = async (batch: QueuedEvent[]): Promise<boolean> => {
     batch.forEach((e) => inFlight.add(e.id))
     try {
-      let result: SendResult
+      let signature: Signature
       try {
-        const signature = await freshSignature()
-        result = await post(url, envelope(signature, batch), settings.compress)
+        signature = await freshSignature()
       } catch (cause) {
-        if (!(cause instanceof TypeError)) {
-          reporter.error({ kind: 'sign', message: 'sign() failed', cause })
+        // The app's signing failed (its backend down, a bug, a timeout): not a network error.
+        reporter.error({ kind: 'sign', count: batch.length, message: 'sign() failed', cause })
+        attempt++
+        return retryIn(backoff(), 'sign() failed')
+      }
+      const result = await post(
+        url,
+        envelope(signature, batch),
+        settings.compress,
+        settings.requestTimeout,
+      )
+      const serverTime = readServerTime(result)
+      const clockCorrected = serverTime !== undefined && clock.learn(serverTime)
+      if (clockCorrected) {
+        lastSignature = undefined
+        reporter.debug(
+          `device clock is ${-clock.offset} ms off the server's; signing with the server's`,
+        )
+      }
+      const outcome = sendOutcome(result, batch.length, clockCorrected, Date.now())
+      switch (outcome.action) {
+        case 'remove':
+          attempt = 0
+          if (settings.debug) logValidation(batch, result.body)
+          await queue.remove(new Set(batch.map((e) => e.id)))
+          return true
+        case 'split': {
+          const half = Math.ceil(batch.length / 2)
+          return (await send(batch.slice(0, half))) && send(batch.slice(half))
         }
-        result = { status: 0, retryAfter: null }
+        case 'drop':
+          await drop(batch, result)
+          return true
+        case 'resend':
+          return send(batch)
+        default:
+          if (result.status === 0 && offline()) return false // the `online` listener resumes
+          attempt++
+          return retryIn(
+            outcome.asked === undefined
+              ? backoff()
+              : retryDelay(outcome.asked, attempt, FIRST_RETRY_MS, settings.maxRetryDelay),
+            `send failed (HTTP ${result.status})`,
+          )
       }
-      const { status } = result
-      if (status >= 200 && status < 300) {
-        attempt = 0
-        if (settings.debug) logValidation(batch, result.body)
-        await queue.remove(new Set(batch.map((e) => e.id)))
-        return true
-      }
-      if (status === 413) {
-        // Too large for this collector: halve until it fits; a lone event that is too large is dropped.
-        if (batch.length === 1) return drop(batch, result).then(() => true)
-        const half = Math.ceil(batch.length / 2)
-        return (await send(batch.slice(0, half))) && send(batch.slice(half))
-      }
-      if (status === 400 || status === 401 || status === 403)
-        return drop(batch, result).then(() => true)
-      if (status === 0 && offline()) return false // the `online` listener resumes
-      attempt++
-      const asked =
-        status === 429 || status === 503
-          ? parseRetryAfter(result.retryAfter, Date.now())
-          : undefined
-      const wait = asked ?? backoffDelay(attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
-      retryAt = Date.now() + wait
-      arm(wait)
-      reporter.debug(`send failed (HTTP ${status}); next attempt in ${wait} ms`)
-      return false
     } finally {
       batch.forEach((e) => inFlight.delete(e.id))
     }
@@ -153,7 +202,7 @@ export function createDelivery(
         const batch = queue.take(
           settings.maxBatchEvents,
           settings.maxBatchBytes - ENVELOPE_RESERVE,
-          inFlight,
+          busy,
           Date.now() - settings.maxEventAge,
         )
         if (!batch.length || !(await send(batch))) break
@@ -189,7 +238,11 @@ export function createDelivery(
     /** Another tab stored events: the sending tab loads them and schedules a send. */
     async reload(): Promise<void> {
       if (!leader) return
-      await queue.load(inFlight)
+      try {
+        await queue.load(inFlight)
+      } catch (cause) {
+        reporter.error({ kind: 'storage', message: 'Loading stored events failed', cause })
+      }
       this.schedule()
     },
 
@@ -206,8 +259,20 @@ export function createDelivery(
       else if (queue.count() > 0) arm(settings.flushInterval)
     },
 
-    /** Sends everything queued now (unless offline or told to wait by the collector). */
-    flush: (): Promise<void> => pump(),
+    /**
+     * Sends everything queued now (unless offline or told to wait by the collector); a run
+     * already under way may have started before the newest events were stored: wait for it,
+     * then run again.
+     */
+    flush: async (): Promise<void> => {
+      await pumping
+      await pump()
+    },
+
+    /** Server clock minus device clock, as measured from the collector's answers. */
+    get clockOffset(): number {
+      return clock.offset
+    },
 
     /**
      * Keeps a fresh signature from the app's `sign` callback, because the page-exit beacon
@@ -218,13 +283,17 @@ export function createDelivery(
     },
 
     /**
-     * The page is going away: hand what is not confirmed to the browser with beacons, each
-     * within `maxBatchBytes` and all within the 64 KB keepalive budget. The events stay
-     * stored: a beacon is never confirmed, so the next visit sends them again (same event_id).
+     * The page is hidden or going away: hand what is not confirmed to the browser with
+     * beacons, each within `maxBatchBytes` and all within the 64 KB keepalive budget. The
+     * events stay stored: a beacon is never confirmed. While the page stays hidden the normal
+     * path leaves them alone; once it is shown again they are sent once more to be confirmed
+     * (same event_id: the collector counts each once), and if the page is closed instead the
+     * next visit does that.
      */
     exit(): void {
       void queue.flush()
-      const now = Date.now()
+      if (offline()) return // a beacon could not leave; the events wait for the `online` event
+      const now = clock.now()
       // `pagehide` and `visibilitychange` both fire on one exit: one budget, no event twice.
       const signature =
         secret !== undefined
@@ -237,7 +306,7 @@ export function createDelivery(
             ? lastSignature
             : undefined
       if (!signature) return
-      const events = queue.pending(inFlight).filter((e) => !beaconed.has(e.id))
+      const events = queue.pending(busy)
       const overhead = utf8Length(envelope(signature, []))
       let i = 0
       while (i < events.length) {
@@ -254,7 +323,10 @@ export function createDelivery(
       }
     },
 
-    /** The page is visible again (or restored from the back/forward cache): a new exit budget. */
+    /**
+     * The page is visible again (or restored from the back/forward cache): a new exit budget,
+     * and what the beacons carried is sent again to be confirmed.
+     */
     resume(): void {
       beaconed.clear()
       exitBudget = BEACON_BUDGET

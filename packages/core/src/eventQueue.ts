@@ -14,6 +14,9 @@ export interface QueuedEvent {
   bytes: number
 }
 
+/** Events to leave alone (in flight, or carried by a page-exit beacon), by event_id. */
+export type Busy = Pick<ReadonlySet<string>, 'has'>
+
 interface Segment {
   key: string
   events: QueuedEvent[]
@@ -37,11 +40,36 @@ export type QueueLimits = Pick<
  */
 const pack = (events: QueuedEvent[]): string => events.map((e) => e.json).join('\n')
 
-const unpack = (text: string): QueuedEvent[] =>
-  text.split('\n').map((json) => {
-    const { event_id, timestamp } = JSON.parse(json) as { event_id: string; timestamp: number }
-    return { id: event_id, t: timestamp, json, bytes: utf8Length(json) }
-  })
+/**
+ * Reads a stored segment back. A line that is not an event this SDK wrote (truncated JSON, a
+ * value from another version) is left out and counted, never thrown: one bad line must not
+ * keep the rest of the queue from loading.
+ */
+const unpack = (text: string): [QueuedEvent[], number] => {
+  const events: QueuedEvent[] = []
+  let bad = 0
+  for (const json of text.split('\n')) {
+    try {
+      const { event_id, timestamp } = JSON.parse(json) as { event_id: unknown; timestamp: unknown }
+      if (typeof event_id === 'string' && event_id && typeof timestamp === 'number') {
+        events.push({ id: event_id, t: timestamp, json, bytes: utf8Length(json) })
+        continue
+      }
+    } catch {
+      // counted below
+    }
+    bad++
+  }
+  return [events, bad]
+}
+
+/**
+ * Lets the page's own tasks run between slices of a long job (loading a backlog of thousands
+ * of events), so the SDK never holds the main thread for a long task (> 50 ms).
+ * https://web.dev/articles/optimize-long-tasks
+ */
+const SLICE_MS = 8
+const yieldToPage = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /**
  * The persistent queue. Events are written to the store in segments (one key holds up to
@@ -54,11 +82,13 @@ const unpack = (text: string): QueuedEvent[] =>
 export function createEventQueue(
   store: KeyValueStore,
   limits: QueueLimits,
-  onDrop: (count: number, reason: 'dropped' | 'expired') => void,
+  onDrop: (count: number, reason: 'dropped' | 'expired' | 'corrupt') => void,
 ) {
   const tab = Math.random().toString(36).slice(2, 8)
   let seq = 0
   let segments: Segment[] = []
+  /** Store writes under way, so `written()` can wait for them. */
+  const writing = new Set<Promise<unknown>>()
 
   const count = () => segments.reduce((n, s) => n + s.events.length, 0)
   const bytes = () => segments.reduce((n, s) => s.events.reduce((m, e) => m + e.bytes, n), 0)
@@ -112,7 +142,7 @@ export function createEventQueue(
   }
 
   /** Keeps the queue within its limits by dropping the oldest events that are not in flight. */
-  const enforceLimits = (inFlight: Set<string>): void => {
+  const enforceLimits = (inFlight: Busy): void => {
     let excessEvents = count() - limits.maxQueueEvents
     let excessBytes = bytes() - limits.maxQueueBytes
     if (excessEvents <= 0 && excessBytes <= 0) return
@@ -125,6 +155,25 @@ export function createEventQueue(
     if (dropped) onDrop(dropped, 'dropped')
   }
 
+  /**
+   * Reads `keys` in one transaction; if that fails (a quota or I/O error, one record the
+   * browser cannot read), key by key, so only what really fails is left unread (`undefined`).
+   */
+  const readEach = async (keys: string[]): Promise<unknown[]> => {
+    try {
+      return await store.getMany(keys)
+    } catch {
+      return Promise.all(
+        keys.map((k) =>
+          store.getMany([k]).then(
+            ([v]) => v,
+            () => undefined,
+          ),
+        ),
+      )
+    }
+  }
+
   return {
     /** Events known to this tab's index. */
     count,
@@ -134,7 +183,7 @@ export function createEventQueue(
      * a page-exit beacon can carry them); afterwards they stay only if `keep()` — this tab
      * sends — and are otherwise left in the store for the sending tab to load.
      */
-    async write(events: QueuedEvent[], keep: () => boolean, inFlight: Set<string>): Promise<void> {
+    async write(events: QueuedEvent[], keep: () => boolean, inFlight: Busy): Promise<void> {
       const written: Segment[] = []
       for (let i = 0; i < events.length; i += limits.maxBatchEvents) {
         const key = `${Date.now().toString(36).padStart(9, '0')}.${tab}.${(seq++).toString(36).padStart(6, '0')}`
@@ -147,26 +196,67 @@ export function createEventQueue(
         written.push(segment)
       }
       // One transaction for the whole drain.
-      await store.setMany(written.map((s) => [s.key, pack(s.events)]))
+      const write = store.setMany(written.map((s) => [s.key, pack(s.events)]))
+      writing.add(write)
+      try {
+        await write
+      } finally {
+        writing.delete(write)
+      }
       written.forEach((s) => (s.stored = true))
       if (keep()) enforceLimits(inFlight)
       else segments = segments.filter((s) => !s.stored)
     },
 
-    /** Reads segments other tabs (or earlier visits) wrote that the index does not have yet. */
-    async load(inFlight: Set<string>): Promise<void> {
+    /** Resolves once every store write started before the call has settled. */
+    written: (): Promise<unknown> => Promise.allSettled([...writing]),
+
+    /**
+     * Forgets the segments already stored (the store fell back to memory: those are in
+     * IndexedDB, where the sending tab or the next visit finds them) and keeps the rest.
+     */
+    forgetStored(): void {
+      segments = segments.filter((s) => !s.stored)
+    },
+
+    /**
+     * Reads segments other tabs (or earlier visits) wrote that the index does not have yet.
+     * A value that cannot be read back is deleted and reported (`corrupt`), and never keeps the
+     * others from loading; a store that fails to read leaves its segments where they are.
+     * Parsing yields to the page between slices, so a backlog of thousands loads without a
+     * long task.
+     */
+    async load(inFlight: Busy): Promise<void> {
       const known = new Set([...segments.map((s) => s.key), ...doomed])
       const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
       if (!fresh.length) return
-      const values = await store.getMany(fresh)
-      const current = new Set(segments.map((s) => s.key))
-      fresh.forEach((key, i) => {
-        const text = values[i]
-        if (typeof text === 'string' && !current.has(key)) {
-          segments.push({ key, events: unpack(text), stored: true })
+      const values = await readEach(fresh)
+      let corrupt = 0
+      const repaired: [string, string][] = []
+      const unreadable: string[] = []
+      let sliceStart = performance.now()
+      for (let i = 0; i < fresh.length; i++) {
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldToPage()
+          sliceStart = performance.now()
         }
-      })
+        const key = fresh[i]!
+        const text = values[i]
+        // undefined: deleted meanwhile (confirmed by another sender) or not readable now
+        if (text === undefined || segments.some((s) => s.key === key)) continue
+        const [loaded, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
+        corrupt += bad
+        if (!loaded.length) unreadable.push(key)
+        else {
+          if (bad) repaired.push([key, pack(loaded)])
+          segments.push({ key, events: loaded, stored: true })
+        }
+      }
       segments.sort((a, b) => (a.key < b.key ? -1 : 1))
+      if (corrupt) {
+        onDrop(corrupt, 'corrupt')
+        await Promise.all([store.delMany(unreadable), repaired.length && store.setMany(repaired)])
+      }
       enforceLimits(inFlight)
     },
 
@@ -174,12 +264,7 @@ export function createEventQueue(
      * The oldest stored events not in flight, up to `maxEvents` and `maxBytes` in all.
      * Events older than `maxAge` are dropped on the way.
      */
-    take(
-      maxEvents: number,
-      maxBytes: number,
-      inFlight: Set<string>,
-      oldest: number,
-    ): QueuedEvent[] {
+    take(maxEvents: number, maxBytes: number, inFlight: Busy, oldest: number): QueuedEvent[] {
       // Events are in time order within a segment: only a segment whose first event is too old
       // can hold expired ones, so the full scan runs only then.
       if (segments.some((s) => s.events[0]!.t < oldest)) {
@@ -201,7 +286,7 @@ export function createEventQueue(
     },
 
     /** Events that have not been confirmed, oldest first (for the page-hide beacon). */
-    pending(inFlight: Set<string>): QueuedEvent[] {
+    pending(inFlight: Busy): QueuedEvent[] {
       return segments.flatMap((s) => s.events.filter((e) => !inFlight.has(e.id)))
     },
 

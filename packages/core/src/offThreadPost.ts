@@ -2,7 +2,12 @@ import type { SendResult } from './transport'
 import { postJson } from './transport'
 
 /** Sends one request body; the signature of {@link postJson}. */
-export type Post = (url: string, body: string, compress: boolean) => Promise<SendResult>
+export type Post = (
+  url: string,
+  body: string,
+  compress: boolean,
+  timeoutMs: number,
+) => Promise<SendResult>
 
 /**
  * {@link postJson} in a dedicated worker, so gzip and the request's own work leave the main
@@ -28,19 +33,17 @@ export function createOffThreadPost(): Post & { close(): void } {
   }
 
   const start = (): Worker => {
-    // A fetch network error is a TypeError: the worker says so, and anything else means the
-    // worker itself failed.
-    const source = `const post=${postJson};onmessage=({data:[id,...a]})=>post(...a).then(r=>postMessage([id,r]),e=>postMessage([id,0,e instanceof TypeError]))`
+    // postJson resolves network errors and timeouts as status 0: a rejection means the worker
+    // itself cannot run the code.
+    const source = `const post=${postJson};onmessage=({data:[id,...a]})=>post(...a).then(r=>postMessage([id,r]),()=>postMessage([id]))`
     const started = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })))
     started.onerror = fallBack
-    started.onmessage = ({ data: [id, result, networkError] }: MessageEvent) => {
+    started.onmessage = ({ data: [id, result] }: MessageEvent) => {
       const entry = waiting.get(id)
       if (!entry) return
-      if (result || networkError) {
+      if (result) {
         waiting.delete(id)
-        entry[0](
-          result ? Promise.resolve(result) : Promise.reject(new TypeError('Failed to fetch')),
-        )
+        entry[0](Promise.resolve(result))
       } else fallBack()
     }
     return started

@@ -11,6 +11,8 @@ export const DEFAULTS = {
   maxQueueBytes: 5_242_880,
   maxEventAge: 604_800_000,
   maxRetryDelay: 60_000,
+  requestTimeout: 20_000,
+  signTimeout: 10_000,
   sampleRate: 1,
   rateLimitPerSecond: 10,
   debounceMs: 300,

@@ -32,3 +32,20 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   const date = /^[a-z]{3,9},? .*\d\d:\d\d:\d\d/i.test(trimmed) ? Date.parse(trimmed) : NaN
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
+
+/**
+ * The wait before the next attempt: what the collector asked for (`Retry-After`, in ms) when it
+ * did, else {@link backoffDelay}. Never longer than `capMs` — a `Retry-After` of days (or past
+ * the 2^31−1 ms a timer can hold, which fires at once) waits `capMs` —, and an ask of 0 or a
+ * past date waits `baseMs`, not 0.
+ */
+export function retryDelay(
+  asked: number | undefined,
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  if (asked === undefined) return backoffDelay(attempt, baseMs, capMs, random)
+  return Math.min(capMs, Math.max(baseMs, asked))
+}

@@ -38,8 +38,11 @@ export function createIndexedDbStore(appId: string): KeyValueStore {
 }
 
 /**
- * IndexedDB when it works, memory from the first failure on (private modes, quota, a
- * missing `indexedDB`), so tracking goes on; `onFallback` tells the tracker once.
+ * IndexedDB when it works, so tracking goes on where it does not (private modes, quota, a
+ * missing `indexedDB`). A failed operation is tried once more on a new connection — the
+ * browser closes connections under memory pressure or on a storage reset, and the old one then
+ * fails for good — and only a second failure switches to memory for the rest of the page's
+ * life; `onFallback` tells the tracker once.
  */
 export function createPersistentStore(
   appId: string,
@@ -66,8 +69,13 @@ export function createPersistentStore(
     async (...args: A): Promise<R> => {
       try {
         return await call(active, ...args)
-      } catch (cause) {
-        return call(fallBack(cause), ...args)
+      } catch {
+        try {
+          if (active !== memory) active = createIndexedDbStore(appId)
+          return await call(active, ...args)
+        } catch (cause) {
+          return call(fallBack(cause), ...args)
+        }
       }
     }
   return {

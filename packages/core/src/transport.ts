@@ -1,7 +1,12 @@
-/** What came back from the collector; `status` 0 means the request never got an answer. */
+/**
+ * What came back from the collector. `status` 0 means no answer: a network error, or no
+ * answer within the request's deadline.
+ */
 export interface SendResult {
   status: number
   retryAfter: string | null
+  /** The answer's `Date` header: the server's clock, to sign with when the device's is off. */
+  date?: string | null
   /** The parsed JSON answer, when there was one (debug mode reads its validation results). */
   body?: unknown
 }
@@ -18,12 +23,19 @@ export const BEACON_BUDGET = 65536
 
 /**
  * POSTs a JSON body, gzip-compressed with the browser's `CompressionStream` where it exists.
- * Throws only on network errors (offline, DNS, CORS, connection refused).
+ * Never rejects for the network: offline, DNS, CORS, a refused connection, or no complete
+ * answer within `timeoutMs` (a collector that accepts the connection and never answers) all
+ * resolve status 0, which delivery retries with back-off.
  *
  * Self-contained on purpose: it also runs in the transport worker, whose source is this
  * function's text (see offThreadPost.ts). It may use only globals that workers have.
  */
-export async function postJson(url: string, body: string, compress: boolean): Promise<SendResult> {
+export async function postJson(
+  url: string,
+  body: string,
+  compress: boolean,
+  timeoutMs: number,
+): Promise<SendResult> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   let payload: BodyInit = body
   if (compress && typeof CompressionStream === 'function') {
@@ -32,14 +44,36 @@ export async function postJson(url: string, body: string, compress: boolean): Pr
     ).arrayBuffer()
     headers['Content-Encoding'] = 'gzip'
   }
-  const response = await fetch(url, { method: 'POST', headers, body: payload, credentials: 'omit' })
-  let parsed: unknown
+  // The deadline covers the answer's body too: a stalled stream would hold the pump as long.
+  const abort = new AbortController()
+  const deadline = setTimeout(() => abort.abort(), timeoutMs)
   try {
-    parsed = await response.json()
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: payload,
+      credentials: 'omit',
+      signal: abort.signal,
+    })
+    let parsed: unknown
+    try {
+      parsed = await response.json()
+    } catch {
+      // a non-JSON answer (a proxy's error page) still has a status to act on
+    }
+    if (abort.signal.aborted) return { status: 0, retryAfter: null }
+    const get = (name: string) => response.headers.get(name)
+    return {
+      status: response.status,
+      retryAfter: get('Retry-After'),
+      date: get('Date'),
+      body: parsed,
+    }
   } catch {
-    // a non-JSON answer (a proxy's error page) still has a status to act on
+    return { status: 0, retryAfter: null }
+  } finally {
+    clearTimeout(deadline)
   }
-  return { status: response.status, retryAfter: response.headers.get('Retry-After'), body: parsed }
 }
 
 /**

@@ -51,7 +51,8 @@ export type TrackErrorKind =
   | 'dropped' // the queue was full: the oldest events were dropped
   | 'expired' // events passed `maxEventAge` while retrying
   | 'storage' // IndexedDB failed; the tracker went on in memory
-  | 'sign' // the `sign` callback threw or returned nothing
+  | 'corrupt' // stored events that could not be read back were deleted
+  | 'sign' // the `sign` callback threw, rejected, timed out or returned no string; retried
   | 'invalid' // track() was called with bad arguments
   | 'internal' // anything else that went wrong inside the SDK
 
@@ -124,10 +125,23 @@ export interface TrackerOptions {
    */
   maxEventAge?: number
   /**
-   * Upper bound of one retry wait in ms.
+   * Upper bound of one retry wait in ms, a `Retry-After` from the collector included.
    * @default 60000
    */
   maxRetryDelay?: number
+  /**
+   * A request without a complete answer after this many ms is aborted and retried with
+   * back-off, so a collector that accepts the connection and never answers cannot hold
+   * delivery.
+   * @default 20000
+   */
+  requestTimeout?: number
+  /**
+   * Longest wait in ms for the `sign` callback; past it the send is reported (`kind: 'sign'`)
+   * and retried with back-off.
+   * @default 10000
+   */
+  signTimeout?: number
   /**
    * Fraction of users (0..1) whose events are sent, chosen deterministically per user id
    * so a user is either always in or always out (§八 灰度).

@@ -135,7 +135,7 @@ describe('the real SDK wire format', () => {
     expect(() => JSON.parse(body) as TrackRequestBody).not.toThrow()
     // postJson gzips only where CompressionStream exists (Node 18+ has it, like browsers).
     expect(typeof CompressionStream).toBe('function')
-    const result = await postJson(`${h.url}/api/v1/track`, body, true)
+    const result = await postJson(`${h.url}/api/v1/track`, body, true, 5000)
     expect(result.status).toBe(200)
     expect((result.body as { processed_count: number }).processed_count).toBe(2)
     expect(h.bus.events().map((e) => e.event_id)).toEqual(events.map((e) => e.event_id))

@@ -27,7 +27,7 @@ async function stored(store: KeyValueStore): Promise<string[][]> {
 }
 
 const setup = (limits: Partial<QueueLimits> = {}, store = createMemoryStore()) => {
-  const onDrop = vi.fn<(count: number, reason: 'dropped' | 'expired') => void>()
+  const onDrop = vi.fn<(count: number, reason: 'dropped' | 'expired' | 'corrupt') => void>()
   return { store, onDrop, queue: createEventQueue(store, { ...LIMITS, ...limits }, onDrop) }
 }
 
@@ -266,6 +266,117 @@ describe('createEventQueue: load (segments from other tabs)', () => {
     await sender.load(NONE)
     expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'dropped')
     expect(ids(sender.pending(NONE))).toEqual(['e3', 'e4', 'e5', 'e6'])
+  })
+})
+
+describe('createEventQueue: load of values it cannot read', () => {
+  const line = (id: string, t = 1000) => JSON.stringify({ event_id: id, timestamp: t })
+
+  it('skips, deletes and reports a bad segment, and loads every segment after it', async () => {
+    const store = createMemoryStore()
+    await store.setMany([
+      ['000000001.old.000000', 'not json at all'],
+      ['000000002.old.000001', { events: [{ event_id: 'x' }] }], // an object, from an older version
+      ['000000003.tab.000000', [line('a1'), line('a2')].join('\n')],
+      ['000000004.tab.000001', line('b1')],
+    ])
+    const { queue, onDrop } = setup({}, store)
+    await expect(queue.load(NONE)).resolves.toBeUndefined()
+    expect(ids(queue.pending(NONE))).toEqual(['a1', 'a2', 'b1'])
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(2, 'corrupt')
+    expect((await store.keys()).sort()).toEqual(['000000003.tab.000000', '000000004.tab.000001'])
+  })
+
+  it('keeps the good lines of a segment with a truncated line, and rewrites it without', async () => {
+    const store = createMemoryStore()
+    const good = [line('a1'), line('a2')]
+    await store.setMany([['000000001.tab.000000', [good[0], '{"event_id":"a', good[1]].join('\n')]])
+    const { queue, onDrop } = setup({}, store)
+    await queue.load(NONE)
+    expect(ids(queue.pending(NONE))).toEqual(['a1', 'a2'])
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(1, 'corrupt')
+    expect(await store.getMany(['000000001.tab.000000'])).toEqual([good.join('\n')])
+  })
+
+  it('refuses lines without a string event_id or a number timestamp', async () => {
+    const store = createMemoryStore()
+    const lines = [
+      JSON.stringify({ timestamp: 1 }),
+      JSON.stringify({ event_id: 'a', timestamp: '1' }),
+      'null',
+      line('ok'),
+    ]
+    await store.setMany([['000000001.tab.000000', lines.join('\n')]])
+    const { queue, onDrop } = setup({}, store)
+    await queue.load(NONE)
+    expect(ids(queue.pending(NONE))).toEqual(['ok'])
+    expect(onDrop).toHaveBeenCalledExactlyOnceWith(3, 'corrupt')
+  })
+
+  it('reads key by key when reading all at once fails between listing and reading', async () => {
+    const memory = createMemoryStore()
+    await memory.setMany([
+      ['000000001.tab.000000', line('a1')],
+      ['000000002.tab.000001', line('b1')],
+      ['000000003.tab.000002', line('c1')],
+    ])
+    const quota = () => new DOMException('quota exceeded', 'QuotaExceededError')
+    // The batch read fails; so does the read of b's record alone (it cannot be read now).
+    const store: KeyValueStore = {
+      ...memory,
+      getMany: async (keys) => {
+        if (keys.length > 1 || keys[0] === '000000002.tab.000001') throw quota()
+        return memory.getMany(keys)
+      },
+    }
+    const { queue, onDrop } = setup({}, store)
+    await queue.load(NONE)
+    expect(ids(queue.pending(NONE))).toEqual(['a1', 'c1'])
+    expect(onDrop).not.toHaveBeenCalled()
+    // b is left in the store, unharmed, and loads once it can be read.
+    expect(await memory.keys()).toContain('000000002.tab.000001')
+    const { queue: later } = setup({}, memory)
+    await later.load(NONE)
+    expect(ids(later.pending(NONE))).toEqual(['a1', 'b1', 'c1'])
+  })
+
+  it('yields to the page between slices while loading a large backlog', async () => {
+    const store = createMemoryStore()
+    const big = Array.from({ length: 100 }, (_, s) => [
+      `${String(s).padStart(9, '0')}.tab.000000`,
+      Array.from({ length: 100 }, (_, i) => line(`e${s}_${i}`, 1000 + i)).join('\n'),
+    ]) as [string, string][]
+    await store.setMany(big)
+    const now = vi.spyOn(performance, 'now')
+    let clock = 0
+    now.mockImplementation(() => (clock += 1)) // every reading 1 ms later: 8 segments a slice
+    const { queue } = setup({ maxQueueEvents: 20_000, maxQueueBytes: 1e9 }, store)
+    const yields = vi.spyOn(globalThis, 'setTimeout')
+    await queue.load(NONE)
+    expect(yields.mock.calls.filter(([, ms]) => ms === 0).length).toBeGreaterThanOrEqual(10)
+    expect(queue.count()).toBe(10_000)
+    expect(queue.pending(NONE)[0]!.id).toBe('e0_0')
+  })
+})
+
+describe('createEventQueue: written', () => {
+  it('resolves after the writes under way have settled', async () => {
+    const memory = createMemoryStore()
+    let finish = () => {}
+    const slow: KeyValueStore = {
+      ...memory,
+      setMany: (entries) =>
+        new Promise<void>((resolve) => (finish = () => void memory.setMany(entries).then(resolve))),
+    }
+    const { queue } = setup({}, slow)
+    void queue.write(events(2), keep, NONE)
+    let done = false
+    const waiting = queue.written().then(() => (done = true))
+    await Promise.resolve()
+    expect(done).toBe(false)
+    finish()
+    await waiting
+    expect(ids(queue.take(10, 1000, NONE, 0))).toEqual(['e1', 'e2'])
   })
 })
 

@@ -46,31 +46,38 @@ describe('createOffThreadPost', () => {
     vi.stubGlobal('Worker', SourceRunningWorker)
     SourceRunningWorker.handled = 0
     const post = createOffThreadPost()
-    const result = await post(`${ENDPOINT}/api/v1/track`, body, true)
+    const result = await post(`${ENDPOINT}/api/v1/track`, body, true, 5000)
     expect(result.status).toBe(200)
     expect(SourceRunningWorker.handled).toBe(1)
     expect(collector.requests[0]!.encoding).toBe('gzip')
     expect(collector.requests[0]!.body.events[0]!.event_id).toBe('e1')
   })
 
-  it('rejects with a TypeError when the worker hits a network error, so delivery backs off', async () => {
+  it('answers status 0 when the worker hits a network error, so delivery backs off', async () => {
     vi.stubGlobal('Worker', SourceRunningWorker)
+    SourceRunningWorker.handled = 0
     collector.respond(() => 'network-error')
     const post = createOffThreadPost()
-    await expect(post(`${ENDPOINT}/api/v1/track`, body, false)).rejects.toBeInstanceOf(TypeError)
+    await expect(post(`${ENDPOINT}/api/v1/track`, body, false, 5000)).resolves.toEqual({
+      status: 0,
+      retryAfter: null,
+    })
+    // answered by the worker, not by a fallback to the main thread
+    expect(SourceRunningWorker.handled).toBe(1)
+    expect(collector.requests).toHaveLength(1)
   })
 
   it('sends from the main thread when the worker cannot run the code', async () => {
     class BrokenWorker extends SourceRunningWorker {
       override postMessage([id]: [number]) {
         // what a worker whose postJson lost its bundler helpers answers: a ReferenceError
-        setTimeout(() => this.onmessage?.({ data: [id, 0, false] }), 0)
+        setTimeout(() => this.onmessage?.({ data: [id] }), 0)
       }
     }
     vi.stubGlobal('Worker', BrokenWorker)
     const post = createOffThreadPost()
-    expect((await post(`${ENDPOINT}/api/v1/track`, body, false)).status).toBe(200)
-    expect((await post(`${ENDPOINT}/api/v1/track`, body, false)).status).toBe(200)
+    expect((await post(`${ENDPOINT}/api/v1/track`, body, false, 5000)).status).toBe(200)
+    expect((await post(`${ENDPOINT}/api/v1/track`, body, false, 5000)).status).toBe(200)
     expect(collector.requests).toHaveLength(2)
   })
 
@@ -83,18 +90,26 @@ describe('createOffThreadPost', () => {
         }
       },
     )
-    expect((await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false)).status).toBe(200)
+    expect(
+      (await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false, 5000)).status,
+    ).toBe(200)
     vi.stubGlobal('Worker', undefined)
-    expect((await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false)).status).toBe(200)
+    expect(
+      (await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false, 5000)).status,
+    ).toBe(200)
     expect(collector.requests).toHaveLength(2)
   })
 
-  it('passes the collector answer through: status, Retry-After and JSON body', async () => {
+  it('passes the collector answer through: status, Retry-After, Date and JSON body', async () => {
     vi.stubGlobal('Worker', SourceRunningWorker)
+    const date = 'Wed, 02 Dec 2026 10:00:00 GMT'
     collector.respond(() =>
-      HttpResponse.json({ code: 429 }, { status: 429, headers: { 'Retry-After': '3' } }),
+      HttpResponse.json(
+        { code: 429 },
+        { status: 429, headers: { 'Retry-After': '3', Date: date } },
+      ),
     )
-    const result = await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false)
-    expect(result).toEqual({ status: 429, retryAfter: '3', body: { code: 429 } })
+    const result = await createOffThreadPost()(`${ENDPOINT}/api/v1/track`, body, false, 5000)
+    expect(result).toEqual({ status: 429, retryAfter: '3', date, body: { code: 429 } })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, parseRetryAfter } from '../retryPolicy'
+import { backoffDelay, parseRetryAfter, retryDelay } from '../retryPolicy'
 
 const almostOne = () => 0.999999
 
@@ -77,5 +77,29 @@ describe('parseRetryAfter', () => {
     for (const value of ['-5', '+5', '1.5', 'later 2']) {
       expect(parseRetryAfter(value, now), JSON.stringify(value)).toBeUndefined()
     }
+  })
+})
+
+describe('retryDelay', () => {
+  const now = Date.parse('2026-12-02T10:00:00Z')
+  const asked = (header: string) => parseRetryAfter(header, now)
+
+  it('waits what Retry-After asks within the bounds', () => {
+    expect(retryDelay(asked('7'), 1, 1000, 60_000)).toBe(7000)
+    expect(retryDelay(asked('Wed, 02 Dec 2026 10:00:30 GMT'), 1, 1000, 60_000)).toBe(30_000)
+  })
+
+  it('clamps a Retry-After past the timer limit (2^31−1 ms) or in 2100 to the cap', () => {
+    expect(retryDelay(asked('3000000'), 1, 1000, 60_000)).toBe(60_000)
+    expect(retryDelay(asked('Fri, 01 Jan 2100 00:00:00 GMT'), 1, 1000, 60_000)).toBe(60_000)
+  })
+
+  it('waits the minimum back-off, not 0, for Retry-After 0 or a date in the past', () => {
+    expect(retryDelay(asked('0'), 1, 1000, 60_000)).toBe(1000)
+    expect(retryDelay(asked('Wed, 02 Dec 2026 09:00:00 GMT'), 1, 1000, 60_000)).toBe(1000)
+  })
+
+  it('backs off with jitter when the collector asked nothing', () => {
+    expect(retryDelay(undefined, 3, 1000, 60_000, () => 0.5)).toBe(2000)
   })
 })

@@ -49,4 +49,29 @@ describe('createSigner', () => {
     expect(second.sign).toBe(computeSign('onchain_app', 1693245789001, 'your_app_secret'))
     expect(second.sign).not.toBe(first.sign)
   })
+
+  it('rejects when the callback never settles, after its timeout', async () => {
+    vi.useFakeTimers()
+    const signer = createSigner('onchain_app', undefined, () => new Promise<string>(() => {}), 500)
+    const outcome = expect(signer(1)).rejects.toThrow('sign() timed out after 500 ms')
+    await vi.advanceTimersByTimeAsync(500)
+    await outcome
+    vi.useRealTimers()
+  })
+
+  it('rejects with what the callback threw or rejected with, a TypeError included', async () => {
+    const failure = new TypeError('Failed to fetch')
+    const throwing = createSigner('a', undefined, () => {
+      throw failure
+    })
+    const rejecting = createSigner('a', undefined, () => Promise.reject(failure))
+    for (const signer of [throwing, rejecting]) await expect(signer(1)).rejects.toBe(failure)
+  })
+
+  it('rejects when the callback returns no string', async () => {
+    for (const value of [undefined, '', 42]) {
+      const signer = createSigner('a', undefined, () => value as unknown as string)
+      await expect(signer(1)).rejects.toThrow('sign() returned no string')
+    }
+  })
 })

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { IDBFactory } from 'fake-indexeddb'
+import { IDBDatabase, IDBFactory } from 'fake-indexeddb'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createIndexedDbStore, createMemoryStore, createPersistentStore } from '../storage'
 
@@ -87,5 +87,38 @@ describe('createPersistentStore', () => {
     expect(await store.getMany(['a'])).toEqual([1])
     expect(onFallback).toHaveBeenCalledOnce()
     expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'QuotaExceededError' })
+  })
+
+  it('goes on in IndexedDB on a new connection when the browser closed the old one', async () => {
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    await store.setMany([['a', 1]])
+    const connection = transaction.mock.contexts[0] as IDBDatabase
+    transaction.mockRestore()
+    // A connection closed without a `close` event (Safari does this, and idb-keyval reopens
+    // only on that event): every later transaction on it throws InvalidStateError.
+    connection.close()
+    await store.setMany([['b', 2]])
+    expect(await store.keys()).toEqual(['a', 'b'])
+    expect(onFallback).not.toHaveBeenCalled()
+    expect(await createIndexedDbStore('shop').getMany(['a', 'b'])).toEqual([1, 2])
+  })
+
+  it('falls back once a new connection fails too', async () => {
+    const onFallback = vi.fn()
+    const store = createPersistentStore('shop', onFallback)
+    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
+    await store.setMany([['a', 1]])
+    const connection = transaction.mock.contexts[0] as IDBDatabase
+    transaction.mockRestore()
+    vi.spyOn(scope.indexedDB!, 'open').mockImplementation(() => {
+      throw new DOMException('Internal error opening backing store', 'UnknownError')
+    })
+    connection.close()
+    await store.setMany([['b', 2]])
+    expect(onFallback).toHaveBeenCalledOnce()
+    expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'UnknownError' })
+    expect(await store.getMany(['b'])).toEqual([2])
   })
 })
