@@ -1,20 +1,37 @@
 /**
  * The §八 / §十一 guards that run inside `track()`: forbidden-key scrubbing, a per-name rate
- * limit and a debounce of identical events. Each is O(properties) with no allocation beyond
- * the copied properties, because they sit on the host app's hot path.
+ * limit and a debounce of identical events. They sit on the host app's hot path: a primitive
+ * property costs a copy and no allocation, a known name a Map lookup, and the maps they keep
+ * are bounded.
  */
 
 type Props = Record<string, unknown>
 
-const isPlainObject = (value: unknown): value is Props =>
-  typeof value === 'object' &&
-  value !== null &&
-  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null)
+/** Names the rate limiter and the debouncer remember at most (an app has a few dozen). */
+const MAX_NAMES = 1000
+/** Values the debouncer compares at most before it takes two events as different. */
+const MAX_COMPARED = 100
+const UNREADABLE = '[Unreadable]'
 
 /**
- * Copies `props`, leaving out keys for which `forbidden(key)` holds, at any depth of plain
- * objects and arrays. The copy also protects queued events from later mutation of the
- * caller's object. Verdicts are cached per key because apps reuse a handful of names.
+ * Copies `props` into plain JSON-shaped data, leaving out keys for which `forbidden(key)`
+ * holds, at any depth and whatever the prototype (§八: `track(name, new Wallet())` must not
+ * send `privateKey`). The copy also protects queued events from later mutation of the caller's
+ * objects, and is what the debouncer compares by value. Each kind of value becomes:
+ *
+ * - plain object, class instance → a plain object of its enumerable keys, scrubbed
+ * - array → an array, each item copied; `Set` → an array; `Map` → an object of its entries
+ * - object with `toJSON` (`Date`, `URL`, …) → what `toJSON()` returns, copied (so a `Date`
+ *   becomes its ISO string, as JSON would send it)
+ * - `Error` → `{ name, message }` plus its own fields, scrubbed
+ * - `ArrayBuffer`, typed arrays, `DataView` → `'[Binary]'` (key material hides in bytes
+ *   under any name); a DOM node → `'[Node NODENAME]'`
+ * - a getter, `toJSON` or proxy that throws → `'[Unreadable]'`; a cycle → `'[Circular]'`;
+ *   below 20 levels → `'[Too deep]'`
+ * - primitives, functions, symbols → as they are (JSON leaves functions out; `toJson` writes a
+ *   BigInt as a string)
+ *
+ * Verdicts are cached per key because apps reuse a handful of names.
  */
 export function createScrubber(forbidden: (key: string) => boolean): (props: Props) => Props {
   const verdicts = new Map<string, boolean>()
@@ -22,7 +39,7 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
     let verdict = verdicts.get(key)
     if (verdict === undefined) {
       verdict = forbidden(key)
-      if (verdicts.size < 1000) verdicts.set(key, verdict)
+      if (verdicts.size < MAX_NAMES) verdicts.set(key, verdict)
     }
     return verdict
   }
@@ -31,58 +48,210 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
   const copy = (value: object, path: object[]): unknown => {
     if (path.includes(value)) return '[Circular]'
     if (path.length > 20) return '[Too deep]'
-    if (!Array.isArray(value) && !isPlainObject(value)) return value
-    const inner = [...path, value]
-    const item = (v: unknown) => (typeof v === 'object' && v !== null ? copy(v, inner) : v)
-    if (Array.isArray(value)) return value.map(item)
-    const out: Props = {}
-    for (const key in value) {
+    try {
+      const inner = [...path, value]
+      const item = (v: unknown) => (typeof v === 'object' && v !== null ? copy(v, inner) : v)
+      if (Array.isArray(value)) {
+        const out: unknown[] = []
+        for (let i = 0; i < value.length; i++) out.push(read(value, i, item))
+        return out
+      }
+      const source = value as Props
+      if (typeof source.toJSON === 'function') {
+        const json: unknown = source.toJSON()
+        return typeof json === 'object' && json !== null ? copy(json, inner) : json
+      }
+      const proto: unknown = Object.getPrototypeOf(value)
+      if (proto === Object.prototype || proto === null) return keys(source, {}, item)
+      return other(value, item) ?? keys(source, {}, item)
+    } catch {
+      // A revoked proxy, an ownKeys trap or a toJSON that throws.
+      return UNREADABLE
+    }
+  }
+  const keys = (source: Props, out: Props, item: (v: unknown) => unknown): Props => {
+    for (const key in source) {
       // `__proto__` would set the copy's prototype instead of a property.
-      if (key !== '__proto__' && !isForbidden(key)) out[key] = item(value[key])
+      if (key !== '__proto__' && !isForbidden(key)) out[key] = read(source, key, item)
     }
     return out
+  }
+  /** The objects that are neither plain nor arrays nor `toJSON`-able; `undefined` for the rest. */
+  const other = (value: object, item: (v: unknown) => unknown): unknown => {
+    // Cross-realm safe tests where a frame's objects could arrive (DOM nodes, binary data).
+    if (
+      typeof (value as Node).nodeType === 'number' &&
+      typeof (value as Node).nodeName === 'string'
+    )
+      return `[Node ${(value as Node).nodeName}]`
+    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]'
+    if (value instanceof Map) {
+      const out: Props = {}
+      for (const [key, v] of value) {
+        const name = String(key)
+        if (name !== '__proto__' && !isForbidden(name)) out[name] = item(v)
+      }
+      return out
+    }
+    if (value instanceof Set) return Array.from(value, item)
+    if (value instanceof Error) {
+      return keys(value as unknown as Props, { name: value.name, message: value.message }, item)
+    }
+    if (value instanceof String || value instanceof Number || value instanceof Boolean)
+      return value.valueOf()
+    return undefined
   }
   return (props) => copy(props, []) as Props
 }
 
-/**
- * Lets through at most `perSecond` events of one name in each one-second window
- * (§八: no high-frequency events such as mouse moves). Returns `false` to drop.
- */
-export function createRateLimiter(perSecond: number): (name: string, now: number) => boolean {
-  const windows = new Map<string, { start: number; count: number }>()
-  return (name, now) => {
-    const window = windows.get(name)
-    if (!window || now - window.start >= 1000) {
-      windows.set(name, { start: now, count: 1 })
-      return true
-    }
-    return ++window.count <= perSecond
+/** Reads one property through `item`, a getter that throws giving `'[Unreadable]'`. */
+function read<K extends string | number>(
+  source: Record<K, unknown>,
+  key: K,
+  item: (v: unknown) => unknown,
+): unknown {
+  try {
+    return item(source[key])
+  } catch {
+    return UNREADABLE
   }
 }
 
 /**
- * Reports whether an event repeats the previous event of the same name — same properties
- * by shallow equality — within `windowMs` (§十一 防抖: a double click counts once).
+ * Makes room in `map` for one more name: first forgets entries `idle(entry)` says carry no
+ * information any more, then, if still full, the oldest tenth, so a stream of new names costs
+ * one sweep per `max / 10` names rather than one per name.
+ */
+function makeRoom<V>(map: Map<string, V>, max: number, idle: (entry: V) => boolean): void {
+  if (map.size < max) return
+  for (const [name, entry] of map) if (idle(entry)) map.delete(name)
+  let excess = map.size - Math.floor(max * 0.9)
+  if (excess <= 0) return
+  for (const name of map.keys()) {
+    map.delete(name)
+    if (--excess <= 0) break
+  }
+}
+
+interface Bucket {
+  /** Thousandths of a token, so that whole-millisecond refills stay exact integers. */
+  milli: number
+  at: number
+}
+
+/**
+ * A token bucket per event name (§八: stop high-frequency events such as a runaway loop, not
+ * a real page's bursts): `burst` events of one name pass at once, then `perSecond` a second.
+ * Returns `false` to drop. Pure apart from its memory: the clock is the `now` argument.
+ * At most `maxNames` names are remembered; a forgotten name starts again with a full bucket.
+ *
+ * @param buckets - The memory, for tests to look into.
+ */
+export function createRateLimiter(
+  perSecond: number,
+  burst: number,
+  maxNames = MAX_NAMES,
+  buckets: Map<string, unknown> = new Map(),
+): (name: string, now: number) => boolean {
+  const memory = buckets as Map<string, Bucket>
+  const full = burst * 1000
+  const refill = (bucket: Bucket, now: number) => {
+    // A clock that went back counts as no time passed.
+    if (now > bucket.at) {
+      bucket.milli = Math.min(full, bucket.milli + (now - bucket.at) * perSecond)
+      bucket.at = now
+    }
+  }
+  return (name, now) => {
+    let bucket = memory.get(name)
+    if (bucket) refill(bucket, now)
+    else {
+      makeRoom(memory, maxNames, (entry) => (refill(entry, now), entry.milli >= full))
+      memory.set(name, (bucket = { milli: full, at: now }))
+    }
+    if (bucket.milli < 1000) return false
+    bucket.milli -= 1000
+    return true
+  }
+}
+
+/**
+ * Gathers dropped events per name and reports each stretch of drops once with its count: the
+ * drops of one task when it is over, and a drop loop that goes on at most once per
+ * `everyMs` — not one report per dropped event, which would flood `onError`.
+ *
+ * @returns `dropped(name)`, to call for each dropped event.
+ */
+export function createDropReport(
+  report: (name: string, count: number) => void,
+  everyMs = 1000,
+): (name: string) => void {
+  const counts = new Map<string, number>()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let reportedAt = -Infinity
+  const flush = () => {
+    timer = undefined
+    reportedAt = Date.now()
+    const drops = [...counts]
+    counts.clear()
+    for (const [name, count] of drops) report(name, count)
+  }
+  return (name) => {
+    counts.set(name, (counts.get(name) ?? 0) + 1)
+    timer ??= setTimeout(flush, Math.max(0, reportedAt + everyMs - Date.now()))
+  }
+}
+
+/**
+ * Reports whether an event repeats the previous event of the same name — same properties by
+ * value, up to {@link MAX_COMPARED} values — within `windowMs` (§十一 防抖: a double click
+ * counts once). Properties too large to compare count as different: debouncing never drops an
+ * event on a guess. At most `maxNames` names are remembered, ended windows forgotten first.
+ *
+ * @param last - The memory, for tests to look into.
  */
 export function createDebouncer(
   windowMs: number,
+  maxNames = MAX_NAMES,
+  last: Map<string, unknown> = new Map(),
 ): (name: string, props: Props, now: number) => boolean {
-  const last = new Map<string, { at: number; props: Props }>()
+  const memory = last as Map<string, { at: number; props: Props }>
   return (name, props, now) => {
-    const previous = last.get(name)
-    last.set(name, { at: now, props })
-    return !!previous && now - previous.at < windowMs && shallowEqual(previous.props, props)
+    const previous = memory.get(name)
+    if (!previous) {
+      makeRoom(memory, maxNames, (entry) => now - entry.at >= windowMs)
+      memory.set(name, { at: now, props })
+      return false
+    }
+    left = MAX_COMPARED
+    const repeat = now - previous.at < windowMs && equal(previous.props, props)
+    previous.at = now
+    previous.props = props
+    return repeat
   }
 }
 
-function shallowEqual(a: Props, b: Props): boolean {
+/** What is left of {@link MAX_COMPARED} in the current comparison (kept here: no allocation). */
+let left = 0
+
+/**
+ * Equality by value of the scrubber's copies (plain objects, arrays, primitives), spending one
+ * of `left` per value; `false` once that is spent.
+ */
+function equal(a: unknown, b: unknown): boolean {
+  if (--left < 0) return false
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const x = a as Props
+  const y = b as Props
   let count = 0
-  for (const key in a) {
-    if (a[key] !== b[key]) return false
+  for (const key in x) {
+    if (!(key in y) || !equal(x[key], y[key])) return false
     count++
   }
-  for (const key in b) if (key in b) count--
+  // Counting keys without Object.keys(), which would allocate an array.
+  for (const key in y) if (key in y) count--
   return count === 0
 }
 
