@@ -101,7 +101,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!pending.length) return
     const events = pending
     pending = []
-    identity.save()
+    identity.save(events)
     if (o.sign) delivery.prepareExit()
     const queued: QueuedEvent[] = []
     for (const event of events) {
@@ -217,6 +217,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       await tracker.flush()
       stopped = true
       delivery.stop()
+      identity.stop()
       releaseLeadership()
       removeEventListener('pagehide', onPageHide)
       removeEventListener('pageshow', onShow)

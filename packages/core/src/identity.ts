@@ -25,18 +25,33 @@ const local = {
   },
 }
 
+/** The ids an event carries, which a reset in another tab may have to replace. */
+export interface Stamped {
+  user_id: string
+  session_id: string
+  timestamp: number
+}
+
 /**
  * Who and which session an event belongs to. The anonymous id, the identified user id and the
  * session live in localStorage (synchronous, so `track()` can read them without waiting) and
  * are shared by the app's tabs. A session ends after `timeout` ms without events or
  * `maxAge` ms after it began (§十一). `track()` only reads memory; `save()` runs in the
  * deferred drain.
+ *
+ * A `reset()` (log-out) in one tab is seen by the others through the `storage` event, and,
+ * since that arrives later (a task of its own) and a tab may track in between, once more by
+ * `save()` before events are stored: events tracked after the reset that carry the ids it
+ * retired get the new ones. A tab never writes a retired session back.
  */
 export function createIdentity(appId: string, timeout: number, maxAge: number) {
   const key = (name: string) => `trackpoint:${appId}:${name}`
   let anonymousId = local.get(key('anon')) ?? ''
   if (!anonymousId) local.set(key('anon'), (anonymousId = uuid()))
-  let userId = local.get(key('user')) ?? anonymousId
+  // The stored user as this tab last read it: `sync()` adopts only a change another tab made,
+  // so that where localStorage throws (always null) an identify() of this tab still holds.
+  let storedUser = local.get(key('user'))
+  let userId = storedUser ?? anonymousId
 
   const read = (): Session | undefined => {
     try {
@@ -48,8 +63,39 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
   const live = (s: Session | undefined, now: number): s is Session =>
     !!s && now - s.last < timeout && now - s.start < maxAge
   let session = read()
+  /** The ids another tab's reset took from this tab, until the events that carry them are fixed. */
+  let retired: { at: number; user: string; session: string | undefined } | undefined
 
-  return {
+  /**
+   * Catches up with another tab: its `identify()`, and its `reset()`, which a new anonymous id
+   * marks. Two localStorage reads when nothing changed. A user id removed without a new
+   * anonymous id is not taken up: a reset removes it first (see `reset()`), and this tab must
+   * still know the user it had in order to retire it when the new anonymous id arrives.
+   */
+  const sync = (): void => {
+    const storedAnon = local.get(key('anon'))
+    const wasReset = !!storedAnon && storedAnon !== anonymousId
+    if (wasReset) {
+      const stored = read()
+      retired = {
+        at: Number(local.get(key('reset'))) || 0,
+        user: userId,
+        // This tab may already have taken up the new session (its own had ended).
+        session: session && session.id !== stored?.id ? session.id : undefined,
+      }
+      anonymousId = storedAnon!
+      session = stored
+    }
+    const user = local.get(key('user'))
+    if (wasReset || (user !== null && user !== storedUser))
+      userId = (storedUser = user) ?? anonymousId
+  }
+  const onStorage = (event: StorageEvent) => {
+    if (event.key === null || event.key === key('anon') || event.key === key('user')) sync()
+  }
+  if (typeof addEventListener === 'function') addEventListener('storage', onStorage)
+
+  const identity = {
     get userId() {
       return userId
     },
@@ -66,28 +112,56 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
         session = live(stored, now) ? stored : { id: uuid(), start: now, last: now }
         local.set(key('session'), JSON.stringify(session))
       }
-      if (activity) session.last = now
+      if (activity && now > session.last) session.last = now
       return session.id
     },
 
     identify(id: string): void {
       userId = id
       local.set(key('user'), id)
+      storedUser = local.get(key('user'))
     },
 
-    /** A new anonymous id and a new session; the identified user is forgotten. */
-    reset(): void {
+    /**
+     * A new anonymous id and a new session, stored at once so that every tab takes them up;
+     * the identified user is forgotten. The new anonymous id, which tells other tabs that a
+     * reset happened, is written last: a tab sees localStorage changes in the order they were
+     * made, so when it sees that id, the reset's time, session and user are already there.
+     */
+    reset(now = Date.now()): void {
+      retired = undefined
+      session = { id: uuid(), start: now, last: now }
+      local.set(key('reset'), String(now))
+      local.set(key('session'), JSON.stringify(session))
+      local.set(key('user'), (storedUser = null))
       local.set(key('anon'), (anonymousId = userId = uuid()))
-      local.set(key('user'), null)
-      session = undefined
-      local.set(key('session'), null)
     },
 
-    /** Persists the session's last activity so other tabs and the next visit see it. */
-    save(): void {
+    /**
+     * Catches up with the other tabs, gives `events` (about to be stored) tracked after a reset
+     * there the new ids in place of the ones it retired, and persists the session's last
+     * activity so other tabs and the next visit see it.
+     */
+    save(events: Stamped[] = []): void {
+      sync()
+      if (retired) {
+        const { at, user, session: old } = retired
+        retired = undefined
+        for (const event of events) {
+          if (event.timestamp < at) continue
+          if (event.user_id === user) event.user_id = userId
+          if (event.session_id === old) event.session_id = identity.sessionId(event.timestamp)
+        }
+      }
       if (session) local.set(key('session'), JSON.stringify(session))
     },
+
+    /** Stops listening to the other tabs. */
+    stop(): void {
+      if (typeof removeEventListener === 'function') removeEventListener('storage', onStorage)
+    },
   }
+  return identity
 }
 
 /** The identity type returned by {@link createIdentity}. */

@@ -215,7 +215,10 @@ export interface Tracker {
   track<N extends EventName>(name: N, properties: EventProperties[N]): void
   /** Attaches later events to `userId` (the anonymous id is kept for `reset`). */
   identify(userId: string): void
-  /** Forgets the user: a new anonymous id and a new session. */
+  /**
+   * Forgets the user (call it on log-out): a new anonymous id and a new session, in every tab
+   * of the app — no tab sends the old user id or session for events tracked after it.
+   */
   reset(): void
   /** Sends everything queued now; resolves when the attempt is over. */
   flush(): Promise<void>

@@ -496,6 +496,32 @@ describe('identity and session', () => {
     expect(c!.session_id).not.toBe(session)
   })
 
+  it('sends neither the old user nor the old session from another tab after a reset', async () => {
+    // Two tabs of one app: two trackers over the one localStorage. Tab B tracks right after
+    // tab A's reset, before a browser would have delivered it the `storage` event.
+    const tabA = makeTracker({ appId: 'two_tabs' })
+    tabA.identify('user_42')
+    const tabB = makeTracker({ appId: 'two_tabs' })
+    cards(tabB, 1)
+    await tabB.flush()
+    const oldSession = tabB.sessionId
+    await advance(1000)
+    tabA.reset()
+    cards(tabB, 1, 1)
+    cards(tabA, 1, 2)
+    await tabA.flush()
+    await tabB.flush()
+    const [before, ...after] = collector.events
+    expect(before).toMatchObject({ user_id: 'user_42', session_id: oldSession })
+    expect(after.map((e) => e.properties.card_id).sort()).toEqual(['card_1', 'card_2'])
+    for (const event of after) {
+      expect(event.user_id).toBe(tabA.userId)
+      expect(event.session_id).toBe(tabA.sessionId)
+    }
+    expect(tabA.userId).not.toBe('user_42')
+    expect(tabA.sessionId).not.toBe(oldSession)
+  })
+
   it('starts a new session after 30 minutes without events', async () => {
     const tracker = makeTracker()
     cards(tracker, 1)
