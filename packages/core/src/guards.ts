@@ -19,13 +19,13 @@ const UNREADABLE = '[Unreadable]'
  * send `privateKey`). The copy also protects queued events from later mutation of the caller's
  * objects, and is what the debouncer compares by value. Each kind of value becomes:
  *
- * - plain object, class instance → a plain object of its enumerable keys, scrubbed
- * - array → an array, each item copied; `Set` → an array; `Map` → an object of its entries
+ * - plain object, class instance → a plain object of its enumerable keys, scrubbed; so, as
+ *   JSON sends them, `{}` for a `Map`, a `Set` or an `Error` (its message is not enumerable)
+ * - array → an array, each item copied
  * - object with `toJSON` (`Date`, `URL`, …) → what `toJSON()` returns, copied (so a `Date`
  *   becomes its ISO string, as JSON would send it)
- * - `Error` → `{ name, message }` plus its own fields, scrubbed
  * - `ArrayBuffer`, typed arrays, `DataView` → `'[Binary]'` (key material hides in bytes
- *   under any name); a DOM node → `'[Node NODENAME]'`
+ *   under any name); a DOM node → `'[Node NODENAME]'` (React hangs its fiber tree on nodes)
  * - a getter, `toJSON` or proxy that throws → `'[Unreadable]'`; a cycle → `'[Circular]'`;
  *   below 20 levels → `'[Too deep]'`
  * - primitives, functions, symbols → as they are (JSON leaves functions out; `toJson` writes a
@@ -51,65 +51,36 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
     try {
       const inner = [...path, value]
       const item = (v: unknown) => (typeof v === 'object' && v !== null ? copy(v, inner) : v)
-      if (Array.isArray(value)) {
-        const out: unknown[] = []
-        for (let i = 0; i < value.length; i++) out.push(read(value, i, item))
-        return out
-      }
+      if (Array.isArray(value)) return value.map(item)
       const source = value as Props
       if (typeof source.toJSON === 'function') {
         const json: unknown = source.toJSON()
         return typeof json === 'object' && json !== null ? copy(json, inner) : json
       }
       const proto: unknown = Object.getPrototypeOf(value)
-      if (proto === Object.prototype || proto === null) return keys(source, {}, item)
-      return other(value, item) ?? keys(source, {}, item)
+      if (proto !== Object.prototype && proto !== null) {
+        // Duck-typed rather than instanceof, which fails for a frame's objects.
+        const node = value as Node
+        if (typeof node.nodeType === 'number' && typeof node.nodeName === 'string')
+          return `[Node ${node.nodeName}]`
+        if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]'
+      }
+      const out: Props = {}
+      for (const key in source) {
+        // `__proto__` would set the copy's prototype instead of a property.
+        if (key !== '__proto__' && !isForbidden(key)) out[key] = read(source, key, item)
+      }
+      return out
     } catch {
       // A revoked proxy, an ownKeys trap or a toJSON that throws.
       return UNREADABLE
     }
   }
-  const keys = (source: Props, out: Props, item: (v: unknown) => unknown): Props => {
-    for (const key in source) {
-      // `__proto__` would set the copy's prototype instead of a property.
-      if (key !== '__proto__' && !isForbidden(key)) out[key] = read(source, key, item)
-    }
-    return out
-  }
-  /** The objects that are neither plain nor arrays nor `toJSON`-able; `undefined` for the rest. */
-  const other = (value: object, item: (v: unknown) => unknown): unknown => {
-    // Cross-realm safe tests where a frame's objects could arrive (DOM nodes, binary data).
-    if (
-      typeof (value as Node).nodeType === 'number' &&
-      typeof (value as Node).nodeName === 'string'
-    )
-      return `[Node ${(value as Node).nodeName}]`
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return '[Binary]'
-    if (value instanceof Map) {
-      const out: Props = {}
-      for (const [key, v] of value) {
-        const name = String(key)
-        if (name !== '__proto__' && !isForbidden(name)) out[name] = item(v)
-      }
-      return out
-    }
-    if (value instanceof Set) return Array.from(value, item)
-    if (value instanceof Error) {
-      return keys(value as unknown as Props, { name: value.name, message: value.message }, item)
-    }
-    if (value instanceof String || value instanceof Number || value instanceof Boolean)
-      return value.valueOf()
-    return undefined
-  }
   return (props) => copy(props, []) as Props
 }
 
 /** Reads one property through `item`, a getter that throws giving `'[Unreadable]'`. */
-function read<K extends string | number>(
-  source: Record<K, unknown>,
-  key: K,
-  item: (v: unknown) => unknown,
-): unknown {
+function read(source: Props, key: string, item: (v: unknown) => unknown): unknown {
   try {
     return item(source[key])
   } catch {
@@ -118,19 +89,14 @@ function read<K extends string | number>(
 }
 
 /**
- * Makes room in `map` for one more name: first forgets entries `idle(entry)` says carry no
- * information any more, then, if still full, the oldest tenth, so a stream of new names costs
- * one sweep per `max / 10` names rather than one per name.
+ * Makes room in `map` for one more name: forgets the entries `idle(entry)` says carry no
+ * information any more, and everything if that is not enough (only an app that makes up
+ * names as it goes gets there), so a stream of new names costs one sweep per `max` names.
  */
 function makeRoom<V>(map: Map<string, V>, max: number, idle: (entry: V) => boolean): void {
   if (map.size < max) return
-  for (const [name, entry] of map) if (idle(entry)) map.delete(name)
-  let excess = map.size - Math.floor(max * 0.9)
-  if (excess <= 0) return
-  for (const name of map.keys()) {
-    map.delete(name)
-    if (--excess <= 0) break
-  }
+  map.forEach((entry, name) => idle(entry) && map.delete(name))
+  if (map.size >= max) map.clear()
 }
 
 interface Bucket {
@@ -192,9 +158,8 @@ export function createDropReport(
   const flush = () => {
     timer = undefined
     reportedAt = Date.now()
-    const drops = [...counts]
+    counts.forEach((count, name) => report(name, count))
     counts.clear()
-    for (const [name, count] of drops) report(name, count)
   }
   return (name) => {
     counts.set(name, (counts.get(name) ?? 0) + 1)

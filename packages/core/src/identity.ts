@@ -90,10 +90,8 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
     if (wasReset || (user !== null && user !== storedUser))
       userId = (storedUser = user) ?? anonymousId
   }
-  const onStorage = (event: StorageEvent) => {
-    if (event.key === null || event.key === key('anon') || event.key === key('user')) sync()
-  }
-  if (typeof addEventListener === 'function') addEventListener('storage', onStorage)
+  // Any key: a sync that finds nothing changed costs two reads, and this stays small.
+  addEventListener('storage', sync)
 
   const identity = {
     get userId() {
@@ -158,7 +156,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
 
     /** Stops listening to the other tabs. */
     stop(): void {
-      if (typeof removeEventListener === 'function') removeEventListener('storage', onStorage)
+      removeEventListener('storage', sync)
     },
   }
   return identity

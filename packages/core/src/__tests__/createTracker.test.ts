@@ -418,12 +418,12 @@ describe('guards', () => {
     tracker.track('card_click', {
       card_id: 'c',
       wallet: new Wallet(),
-      accounts: new Map([['main', new Wallet()]]),
+      accounts: [new Wallet()],
     } as never)
     await tracker.flush()
     expect(collector.events.map((e) => e.properties)).toEqual([
       { address: '0x1' },
-      { card_id: 'c', wallet: { address: '0x1' }, accounts: { main: { address: '0x1' } } },
+      { card_id: 'c', wallet: { address: '0x1' }, accounts: [{ address: '0x1' }] },
     ])
   })
 
