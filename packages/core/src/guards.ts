@@ -99,17 +99,15 @@ function makeRoom<V>(map: Map<string, V>, max: number, idle: (entry: V) => boole
   if (map.size >= max) map.clear()
 }
 
-interface Bucket {
-  /** Thousandths of a token, so that whole-millisecond refills stay exact integers. */
-  milli: number
-  at: number
-}
-
 /**
  * A token bucket per event name (§八: stop high-frequency events such as a runaway loop, not
  * a real page's bursts): `burst` events of one name pass at once, then `perSecond` a second.
  * Returns `false` to drop. Pure apart from its memory: the clock is the `now` argument.
  * At most `maxNames` names are remembered; a forgotten name starts again with a full bucket.
+ *
+ * Written as the generic cell rate algorithm (as redis-cell does), which behaves as the token
+ * bucket but keeps one number per name, the time at which its bucket is full again, instead
+ * of a token count and a refill time. https://en.wikipedia.org/wiki/Generic_cell_rate_algorithm
  *
  * @param buckets - The memory, for tests to look into.
  */
@@ -119,24 +117,17 @@ export function createRateLimiter(
   maxNames = MAX_NAMES,
   buckets: Map<string, unknown> = new Map(),
 ): (name: string, now: number) => boolean {
-  const memory = buckets as Map<string, Bucket>
-  const full = burst * 1000
-  const refill = (bucket: Bucket, now: number) => {
-    // A clock that went back counts as no time passed.
-    if (now > bucket.at) {
-      bucket.milli = Math.min(full, bucket.milli + (now - bucket.at) * perSecond)
-      bucket.at = now
-    }
-  }
+  const memory = buckets as Map<string, number>
+  const interval = 1000 / perSecond
+  const tolerance = (burst - 1) * interval
   return (name, now) => {
-    let bucket = memory.get(name)
-    if (bucket) refill(bucket, now)
-    else {
-      makeRoom(memory, maxNames, (entry) => (refill(entry, now), entry.milli >= full))
-      memory.set(name, (bucket = { milli: full, at: now }))
-    }
-    if (bucket.milli < 1000) return false
-    bucket.milli -= 1000
+    let full = memory.get(name)
+    // A full bucket (a time passed) carries nothing and may be forgotten.
+    if (full === undefined) makeRoom(memory, maxNames, (at) => at <= now)
+    // A clock that went back leaves `full` ahead: the bucket refills from where it was.
+    full = Math.max(full ?? now, now)
+    if (full - now > tolerance) return false
+    memory.set(name, full + interval)
     return true
   }
 }
