@@ -48,10 +48,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
   const key = (name: string) => `trackpoint:${appId}:${name}`
   let anonymousId = local.get(key('anon')) ?? ''
   if (!anonymousId) local.set(key('anon'), (anonymousId = uuid()))
-  // The stored user as this tab last read it: `sync()` adopts only a change another tab made,
-  // so that where localStorage throws (always null) an identify() of this tab still holds.
-  let storedUser = local.get(key('user'))
-  let userId = storedUser ?? anonymousId
+  let userId = local.get(key('user')) ?? anonymousId
 
   const read = (): Session | undefined => {
     try {
@@ -67,15 +64,13 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
   let retired: { at: number; user: string; session: string | undefined } | undefined
 
   /**
-   * Catches up with another tab: its `identify()`, and its `reset()`, which a new anonymous id
-   * marks. Two localStorage reads when nothing changed. A user id removed without a new
-   * anonymous id is not taken up: a reset removes it first (see `reset()`), and this tab must
-   * still know the user it had in order to retire it when the new anonymous id arrives.
+   * Catches up with a `reset()` in another tab, which its new anonymous id marks: one
+   * localStorage read when there was none. (Another tab's `identify()` is left alone, as
+   * before: a tab keeps the user it had until a reset or a reload.)
    */
   const sync = (): void => {
     const storedAnon = local.get(key('anon'))
-    const wasReset = !!storedAnon && storedAnon !== anonymousId
-    if (wasReset) {
+    if (storedAnon && storedAnon !== anonymousId) {
       const stored = read()
       retired = {
         at: Number(local.get(key('reset'))) || 0,
@@ -83,14 +78,12 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
         // This tab may already have taken up the new session (its own had ended).
         session: session && session.id !== stored?.id ? session.id : undefined,
       }
-      anonymousId = storedAnon!
+      anonymousId = storedAnon
+      userId = local.get(key('user')) ?? storedAnon
       session = stored
     }
-    const user = local.get(key('user'))
-    if (wasReset || (user !== null && user !== storedUser))
-      userId = (storedUser = user) ?? anonymousId
   }
-  // Any key: a sync that finds nothing changed costs two reads, and this stays small.
+  // Any key: a sync that finds nothing changed costs one read, and this stays small.
   addEventListener('storage', sync)
 
   const identity = {
@@ -117,7 +110,6 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
     identify(id: string): void {
       userId = id
       local.set(key('user'), id)
-      storedUser = local.get(key('user'))
     },
 
     /**
@@ -131,7 +123,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
       session = { id: uuid(), start: now, last: now }
       local.set(key('reset'), String(now))
       local.set(key('session'), JSON.stringify(session))
-      local.set(key('user'), (storedUser = null))
+      local.set(key('user'), null)
       local.set(key('anon'), (anonymousId = userId = uuid()))
     },
 

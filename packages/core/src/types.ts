@@ -213,10 +213,7 @@ export interface Tracker {
    * Names and properties of the tracking plan are type-checked.
    */
   track<N extends EventName>(name: N, properties: EventProperties[N]): void
-  /**
-   * Attaches later events to `userId`, in every tab of the app (the anonymous id is kept for
-   * `reset`).
-   */
+  /** Attaches later events to `userId` (the anonymous id is kept for `reset`). */
   identify(userId: string): void
   /**
    * Forgets the user (call it on log-out): a new anonymous id and a new session, in every tab

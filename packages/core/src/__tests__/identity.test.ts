@@ -189,17 +189,6 @@ describe('createIdentity: reset() in another tab', () => {
     expect(tabB.sessionId(T0 + 2 * MINUTE)).not.toBe(session)
     expect(tabB.sessionId(T0 + 2 * MINUTE)).toBe(tabA.sessionId(T0 + 2 * MINUTE))
   })
-  it('takes up a user another tab identified, and keeps the one it identified itself', () => {
-    const tabA = identity()
-    const tabB = identity()
-    tabA.identify('user-7')
-    tabB.save()
-    expect(tabB.userId).toBe('user-7')
-    tabB.identify('user-8')
-    tabB.save()
-    expect(tabB.userId).toBe('user-8')
-  })
-
   it('keeps its own identify() where localStorage throws (sandboxed frames)', () => {
     const id = identity()
     vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
