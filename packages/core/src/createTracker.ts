@@ -2,7 +2,13 @@ import { isForbiddenKey } from '@trackpoint/schema'
 import { createDelivery, ENVELOPE_RESERVE } from './delivery'
 import type { QueuedEvent } from './eventQueue'
 import { createEventQueue } from './eventQueue'
-import { createDebouncer, createRateLimiter, createScrubber, toJson } from './guards'
+import {
+  createDebouncer,
+  createDropReport,
+  createRateLimiter,
+  createScrubber,
+  toJson,
+} from './guards'
 import { createIdentity } from './identity'
 import { electLeader } from './leader'
 import { createReporter } from './reporter'
@@ -47,12 +53,19 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker()
 
   const o = resolveOptions(options)
-  const { appId, debug, maxBatchBytes, rateLimitPerSecond, debounceMs, sampleRate } = o
+  const { appId, debug, maxBatchBytes, debounceMs, sampleRate } = o
   const plugins = o.plugins ?? []
   const reporter = createReporter(debug, o.onError)
   const identity = createIdentity(appId, o.sessionTimeout, o.sessionMaxAge)
   const scrub = createScrubber((key) => isForbiddenKey(key, o.forbiddenKeys))
-  const allow = createRateLimiter(rateLimitPerSecond)
+  const allow = createRateLimiter(o.rateLimitPerSecond, o.rateLimitBurst)
+  const dropped = createDropReport((name, count) =>
+    reporter.error({
+      kind: 'dropped',
+      count,
+      message: `${name}: ${count} event(s) over the rate limit`,
+    }),
+  )
   const isRepeat = createDebouncer(debounceMs)
 
   /** IndexedDB failed for good in this tab: its events now live in its memory. */
@@ -97,7 +110,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!pending.length) return
     const events = pending
     pending = []
-    identity.save()
+    identity.save(events)
     if (o.sign) delivery.prepareExit()
     const queued: QueuedEvent[] = []
     for (const event of events) {
@@ -169,10 +182,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           return
         }
         const now = Date.now()
-        if (!allow(name, now)) {
-          reporter.error({ kind: 'dropped', count: 1, message: `${name}: over rateLimitPerSecond` })
-          return
-        }
+        if (!allow(name, now)) return dropped(name)
         if (!sampled) return
         const props = scrub((properties ?? {}) as Record<string, unknown>)
         if (debounceMs > 0 && isRepeat(name, props, now)) return
@@ -222,6 +232,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       await tracker.flush()
       stopped = true
       delivery.stop()
+      identity.stop()
       releaseLeadership()
       removeEventListener('pagehide', onPageHide)
       removeEventListener('pageshow', onShow)

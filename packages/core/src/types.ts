@@ -48,7 +48,7 @@ export interface TrackRequestBody extends Signature {
 /** Why the SDK reports an error through `onError`. */
 export type TrackErrorKind =
   | 'rejected' // the collector answered 400/401: the batch is dropped
-  | 'dropped' // the queue was full: the oldest events were dropped
+  | 'dropped' // the rate limit, or the queue bounds (oldest first), dropped events
   | 'expired' // events passed `maxEventAge` while retrying
   | 'storage' // IndexedDB failed; the tracker went on in memory
   | 'corrupt' // stored events that could not be read back were deleted
@@ -149,18 +149,35 @@ export interface TrackerOptions {
    */
   sampleRate?: number
   /**
-   * Most events of one name per second; more are dropped (§八: no high-frequency events).
-   * @default 10
+   * Sustained rate, in events of one name per second, past {@link rateLimitBurst} (§八: no
+   * high-frequency events). Each name has a token bucket that holds `rateLimitBurst` tokens
+   * and refills at this rate; an event with no token left is dropped, and each stretch of
+   * drops is reported once through `onError` (`kind: 'dropped'`, with the count). The
+   * defaults pass any burst a real page makes and stop a runaway loop (thousands a second).
+   * `Infinity` turns the limit off.
+   * @default 100
    */
   rateLimitPerSecond?: number
   /**
-   * Identical events (same name and properties) within this many ms count once (§十一).
-   * `0` turns debouncing off.
+   * Events of one name that may pass at once before `rateLimitPerSecond` applies: the size
+   * of each name's token bucket (a feed that shows 100 cards sends 100 impressions in one
+   * millisecond). To cap a name strictly, e.g. 5 a second and never more at once, set both
+   * to 5.
+   * @default 1000
+   */
+  rateLimitBurst?: number
+  /**
+   * Identical events (same name, and properties equal by value at any depth) within this many
+   * ms count once (§十一). Properties too large to compare (over 100 values) always count as
+   * different. `0` turns debouncing off.
    * @default 300
    */
   debounceMs?: number
   /**
-   * Property keys matching this, at any depth, are removed before events leave the page (§八).
+   * Property keys matching this, at any depth, are removed before events leave the page (§八),
+   * inside class instances, `Map`s and what `toJSON` returns too: properties are copied into
+   * plain JSON data first (a `Date` becomes its ISO string, binary data `'[Binary]'`, a DOM
+   * node `'[Node NAME]'`; docs/core-api.md lists each kind).
    * camelCase keys are also tested with their words split (`userSsn` → `user_Ssn`).
    * @default FORBIDDEN_KEY_PATTERN of `@trackpoint/schema` (passwords, private keys, mnemonics,
    * seed and recovery phrases, secrets, API keys and tokens, card numbers, CVV, SSN…)
@@ -212,7 +229,10 @@ export interface Tracker {
   track<N extends EventName>(name: N, properties: EventProperties[N]): void
   /** Attaches later events to `userId` (the anonymous id is kept for `reset`). */
   identify(userId: string): void
-  /** Forgets the user: a new anonymous id and a new session. */
+  /**
+   * Forgets the user (call it on log-out): a new anonymous id and a new session, in every tab
+   * of the app — no tab sends the old user id or session for events tracked after it.
+   */
   reset(): void
   /** Sends everything queued now; resolves when the attempt is over. */
   flush(): Promise<void>

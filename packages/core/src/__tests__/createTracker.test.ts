@@ -299,14 +299,26 @@ describe('guards', () => {
     })
   })
 
-  it('drops events of one name past rateLimitPerSecond and reports them', async () => {
-    const tracker = makeTracker({ rateLimitPerSecond: 5 })
+  it('drops events of one name past rateLimitPerSecond and reports them once, with the count', async () => {
+    const tracker = makeTracker({ rateLimitPerSecond: 5, rateLimitBurst: 5 })
     cards(tracker, 8)
     tracker.track('page_view', { page_name: 'home' })
+    await settle()
     await tracker.flush()
     expect(collector.events.filter((e) => e.event_name === 'card_click')).toHaveLength(5)
     expect(collector.events.filter((e) => e.event_name === 'page_view')).toHaveLength(1)
-    expect(errors.filter((e) => e.kind === 'dropped')).toHaveLength(3)
+    expect(errors.filter((e) => e.kind === 'dropped')).toMatchObject([
+      { kind: 'dropped', count: 3, message: expect.stringContaining('card_click') },
+    ])
+  })
+
+  it('sends every impression of a feed of 100 cards shown at once, with the default options', async () => {
+    const tracker = makeTracker({ batchSize: 1000 })
+    for (let i = 0; i < 100; i++)
+      tracker.track('recommend_impression', { delivery_id: `d_${i}`, content_type: 'action' })
+    await tracker.flush()
+    expect(collector.events).toHaveLength(100)
+    expect(errors).toEqual([])
   })
 
   it('counts identical events within debounceMs once', async () => {
@@ -318,6 +330,39 @@ describe('guards', () => {
     tracker.track('navbar_click', { target: 'home' })
     await tracker.flush()
     expect(collector.events.map((e) => e.properties.target)).toEqual(['onchain', 'home', 'home'])
+  })
+
+  it('counts identical events with object and array properties within debounceMs once', async () => {
+    const tracker = makeTracker()
+    const search = () => ({ query: 'eth', filters: { chains: [1, 10] }, at: new Date(0) })
+    tracker.track('card_click', search() as never)
+    tracker.track('card_click', search() as never)
+    tracker.track('card_click', { ...search(), filters: { chains: [1] } } as never)
+    await tracker.flush()
+    expect(collector.events.map((e) => e.properties.filters)).toEqual([
+      { chains: [1, 10] },
+      { chains: [1] },
+    ])
+  })
+
+  it('scrubs forbidden keys from class instances and other objects that are not plain', async () => {
+    class Wallet {
+      address = '0x1'
+      privateKey = '0xabc'
+      mnemonic = 'a b c'
+    }
+    const tracker = makeTracker()
+    tracker.track('card_click', new Wallet() as never)
+    tracker.track('card_click', {
+      card_id: 'c',
+      wallet: new Wallet(),
+      accounts: [new Wallet()],
+    } as never)
+    await tracker.flush()
+    expect(collector.events.map((e) => e.properties)).toEqual([
+      { address: '0x1' },
+      { card_id: 'c', wallet: { address: '0x1' }, accounts: [{ address: '0x1' }] },
+    ])
   })
 
   it('sanitises cycles and BigInt instead of failing', async () => {
@@ -387,6 +432,32 @@ describe('identity and session', () => {
     expect(c!.user_id).not.toBe(anonymous)
     expect(c!.user_id).not.toBe('user_42')
     expect(c!.session_id).not.toBe(session)
+  })
+
+  it('sends neither the old user nor the old session from another tab after a reset', async () => {
+    // Two tabs of one app: two trackers over the one localStorage. Tab B tracks right after
+    // tab A's reset, before a browser would have delivered it the `storage` event.
+    const tabA = makeTracker({ appId: 'two_tabs' })
+    tabA.identify('user_42')
+    const tabB = makeTracker({ appId: 'two_tabs' })
+    cards(tabB, 1)
+    await tabB.flush()
+    const oldSession = tabB.sessionId
+    await advance(1000)
+    tabA.reset()
+    cards(tabB, 1, 1)
+    cards(tabA, 1, 2)
+    await tabA.flush()
+    await tabB.flush()
+    const [before, ...after] = collector.events
+    expect(before).toMatchObject({ user_id: 'user_42', session_id: oldSession })
+    expect(after.map((e) => e.properties.card_id).sort()).toEqual(['card_1', 'card_2'])
+    for (const event of after) {
+      expect(event.user_id).toBe(tabA.userId)
+      expect(event.session_id).toBe(tabA.sessionId)
+    }
+    expect(tabA.userId).not.toBe('user_42')
+    expect(tabA.sessionId).not.toBe(oldSession)
   })
 
   it('starts a new session after 30 minutes without events', async () => {

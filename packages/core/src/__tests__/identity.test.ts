@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createIdentity } from '../identity'
 
 const MINUTE = 60_000
@@ -126,5 +126,79 @@ describe('createIdentity: sessions', () => {
     expect(JSON.parse(localStorage.getItem('trackpoint:shop:session')!)).toMatchObject({
       start: T0,
     })
+  })
+})
+
+describe('createIdentity: reset() in another tab', () => {
+  // Two tabs of one browser are two identities over the one localStorage. A real tab learns of
+  // another's writes through a `storage` event, but later (a task of its own), and it may track
+  // in between: events it stamped with the old ids before it knew must be fixed, not sent.
+  const loggedInTabs = () => {
+    const tabA = identity()
+    tabA.identify('user-42')
+    const tabB = identity()
+    const session = tabA.sessionId(T0)
+    expect(tabB.sessionId(T0 + 1)).toBe(session)
+    return { tabA, tabB, session }
+  }
+  const stamp = (id: ReturnType<typeof identity>, timestamp: number) => ({
+    user_id: id.userId,
+    session_id: id.sessionId(timestamp),
+    timestamp,
+  })
+
+  it('restamps the events a tab tracked after the reset with the new ids before they are stored', () => {
+    const { tabA, tabB, session } = loggedInTabs()
+    const before = stamp(tabB, T0 + 30_000)
+    tabA.reset(T0 + MINUTE)
+    const after = stamp(tabB, T0 + 2 * MINUTE)
+    expect(after.user_id).toBe('user-42') // tab B has not heard of the reset yet
+    tabB.save([before, after])
+    expect(before).toEqual({ user_id: 'user-42', session_id: session, timestamp: T0 + 30_000 })
+    expect(after.user_id).toBe(tabA.userId)
+    expect(after.user_id).not.toBe('user-42')
+    expect(after.session_id).toBe(tabA.sessionId(T0 + 3 * MINUTE))
+    expect(after.session_id).not.toBe(session)
+    expect(tabB.userId).toBe(tabA.userId)
+  })
+
+  it('never writes the old session back, so the tab that reset never takes it up again', () => {
+    const { tabA, tabB, session } = loggedInTabs()
+    tabA.reset(T0 + MINUTE)
+    tabB.sessionId(T0 + 2 * MINUTE)
+    tabB.save()
+    expect(localStorage.getItem('trackpoint:shop:session')).not.toContain(session)
+    expect(localStorage.getItem('trackpoint:shop:user')).toBeNull()
+    expect(tabA.sessionId(T0 + 3 * MINUTE)).not.toBe(session)
+    expect(identity().userId).not.toBe('user-42')
+  })
+
+  it('takes the new ids up as soon as the storage event of the reset arrives', () => {
+    const { tabA, tabB, session } = loggedInTabs()
+    const oldValue = localStorage.getItem('trackpoint:shop:anon')
+    tabA.reset(T0 + MINUTE)
+    window.dispatchEvent(
+      new StorageEvent('storage', {
+        key: 'trackpoint:shop:anon',
+        oldValue,
+        newValue: localStorage.getItem('trackpoint:shop:anon'),
+        storageArea: localStorage,
+      }),
+    )
+    expect(tabB.userId).toBe(tabA.userId)
+    expect(tabB.sessionId(T0 + 2 * MINUTE)).not.toBe(session)
+    expect(tabB.sessionId(T0 + 2 * MINUTE)).toBe(tabA.sessionId(T0 + 2 * MINUTE))
+  })
+  it('keeps its own identify() where localStorage throws (sandboxed frames)', () => {
+    const id = identity()
+    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
+      throw new DOMException('denied', 'SecurityError')
+    })
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('denied', 'SecurityError')
+    })
+    id.identify('user-42')
+    id.save([])
+    expect(id.userId).toBe('user-42')
   })
 })
