@@ -26,7 +26,7 @@ describe('a sign callback that fails', () => {
       expect.objectContaining({
         kind: 'sign',
         count: 3,
-        message: expect.stringMatching(/2000 ms/),
+        cause: expect.objectContaining({ message: 'sign() timed out after 2000 ms' }),
       }),
     ])
     hang = false
