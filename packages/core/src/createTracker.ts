@@ -142,9 +142,14 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (channel) channel.onmessage = () => void delivery.reload()
 
   const elect = () =>
-    electLeader(`trackpoint:${appId}`, () => {
-      if (!stopped) void delivery.lead()
-    })
+    electLeader(
+      `trackpoint:${appId}`,
+      () => {
+        if (!stopped) void delivery.lead()
+      },
+      // Lost without release() (the localStorage lease went to another tab): stop sending.
+      () => delivery.resign(),
+    )
   let releaseLeadership = elect()
 
   const tracker: Tracker = {

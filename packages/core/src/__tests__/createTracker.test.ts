@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createTracker } from '../createTracker'
 import type { TrackError, Tracker, TrackerOptions } from '../types'
 import { createCollector, ENDPOINT } from './collector'
+import { createFakeLocks } from './fakeLocks'
 
 const collector = createCollector()
 beforeAll(() => collector.server.listen({ onUnhandledRequest: 'error' }))
@@ -16,6 +17,9 @@ let appSeq = 0
 let errors: TrackError[] = []
 
 beforeEach(() => {
+  // Web Locks, as in every browser on https, granting a lone tab the lock at once. jsdom has
+  // none, and without them a tab leads only once a localStorage lease settled (leader.test.ts).
+  Object.defineProperty(navigator, 'locks', { configurable: true, value: createFakeLocks(true) })
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
   collector.requests.length = 0
   collector.respond(() => undefined)
