@@ -62,8 +62,10 @@ export function electByLease(
   const me = String(Math.random())
   let leading = false
   const lead = (yes: boolean) => {
-    if (yes !== leading) (yes ? onLead : onLose)()
+    if (yes === leading) return
     leading = yes
+    if (yes) onLead()
+    else onLose()
   }
   const step = () => {
     // A storage that fails (quota, revoked permission) must neither stall delivery nor throw

@@ -8,7 +8,8 @@ import { electByLease } from './electByLease'
  * a lease in localStorage elects the sending tab ({@link electByLease}).
  *
  * @param onLead - this tab now sends; may be called again after `onLose`
- * @param onLose - this tab lost the lead without `release` (the lease went to another tab)
+ * @param onLose - this tab lost the lead without `release` (the lease went to another tab);
+ *   by default nothing is done
  * @returns `release`: gives the lead up, and withdraws a request not granted yet. A grant that
  *   arrives after it is handed back at once, without calling `onLead`.
  */
