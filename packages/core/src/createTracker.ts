@@ -68,8 +68,11 @@ export function createTracker(options: TrackerOptions): Tracker {
   )
   const isRepeat = createDebouncer(debounceMs)
 
-  /** IndexedDB failed for good in this tab: its events now live in its memory. */
-  let inMemory = false
+  /**
+   * This tab's events live in its memory (`persist: false`, or IndexedDB failed for good): no
+   * other tab can read them, so it sends them itself and takes no part in the election.
+   */
+  let inMemory = !o.persist
   /** Gives the sending-tab lock up (set by the election below). */
   let releaseLeadership = (): void => undefined
   const store = o.persist
@@ -167,9 +170,12 @@ export function createTracker(options: TrackerOptions): Tracker {
     const lead = () => {
       if (!stopped) void delivery.lead()
     }
-    if (!inMemory) return electLeader(`trackpoint:${appId}`, lead)
-    lead()
-    return () => undefined
+    if (inMemory) {
+      lead()
+      return () => undefined
+    }
+    // Lost without release() (the localStorage lease went to another tab): stop sending.
+    return electLeader(`trackpoint:${appId}`, lead, () => delivery.resign())
   }
   releaseLeadership = elect()
 

@@ -2,51 +2,11 @@
 // A storage failure in one tab must not strand any tab's events (issue: no event lost).
 import 'fake-indexeddb/auto'
 import { IDBDatabase } from 'fake-indexeddb'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { advance, cards, collector, errors, makeTracker, settle } from './trackerHarness'
-
-type Callback = (lock: { name: string }) => unknown
-
-/** Web Locks as a browser grants them: one holder per name, the others queued in order. */
-function installWebLocks(): void {
-  const queue: (() => void)[] = []
-  let held = false
-  const next = () => {
-    if (held || !queue.length) return
-    held = true
-    queue.shift()!()
-  }
-  const request = (name: string, ...args: [Callback] | [{ signal?: AbortSignal }, Callback]) => {
-    const callback = args.length === 1 ? args[0] : args[1]
-    const signal = args.length === 1 ? undefined : args[0].signal
-    return new Promise((resolve, reject) => {
-      const grant = () =>
-        void Promise.resolve()
-          .then(() => callback({ name }))
-          .then(resolve, reject)
-          .finally(() => {
-            held = false
-            next()
-          })
-      signal?.addEventListener('abort', () => {
-        const at = queue.indexOf(grant)
-        if (at >= 0) queue.splice(at, 1)
-        reject(new DOMException('aborted', 'AbortError'))
-      })
-      queue.push(grant)
-      next()
-    })
-  }
-  Object.defineProperty(navigator, 'locks', { configurable: true, value: { request } })
-}
-
-afterEach(() => {
-  delete (navigator as { locks?: unknown }).locks
-})
 
 describe('IndexedDB failing for good in the sending tab', () => {
   it('sends its own events from memory and gives the lock up, so another tab sends the stored rest', async () => {
-    installWebLocks()
     collector.respond(() => 'network-error')
     const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
     const tabA = makeTracker({ appId: 'shared_app', persist: true })
@@ -80,5 +40,20 @@ describe('IndexedDB failing for good in the sending tab', () => {
     const batches = collector.requests.map((r) => r.body.events.map((e) => e.properties.card_id))
     expect(batches.flat().sort()).toEqual(['card_0', 'card_1', 'card_2', 'card_3', 'card_4'])
     expect(batches).toContainEqual(['card_3'])
+  })
+
+  it("with persist: false, every tab sends its own events (no tab can read another one's memory)", async () => {
+    const tabA = makeTracker({ appId: 'memory_app' })
+    const tabB = makeTracker({ appId: 'memory_app' })
+    cards(tabA, 2)
+    cards(tabB, 2, 2)
+    await tabA.flush()
+    await tabB.flush()
+    expect(collector.events.map((e) => e.properties.card_id).sort()).toEqual([
+      'card_0',
+      'card_1',
+      'card_2',
+      'card_3',
+    ])
   })
 })

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest'
 import { createTracker } from '../createTracker'
 import type { TrackError, Tracker, TrackerOptions } from '../types'
 import { createCollector, ENDPOINT } from './collector'
+import { createFakeLocks } from './fakeLocks'
 
 export const collector = createCollector()
 beforeAll(() => collector.server.listen({ onUnhandledRequest: 'error' }))
@@ -15,6 +16,9 @@ let appSeq = 0
 export const errors: TrackError[] = []
 
 beforeEach(() => {
+  // Web Locks, as in every browser on https, granting a lone tab the lock at once. jsdom has
+  // none, and without them a tab leads only once a localStorage lease settled (leader.test.ts).
+  Object.defineProperty(navigator, 'locks', { configurable: true, value: createFakeLocks(true) })
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
   collector.requests.length = 0
   collector.respond(() => undefined)
