@@ -47,6 +47,19 @@ export interface CollectorLimits {
   maxEventLoopLagMs: number
   /** How long to wait for the bus to acknowledge (`TRACKPOINT_PUBLISH_TIMEOUT_MS`). @default 10000 */
   publishTimeoutMs: number
+  /**
+   * Most ms an event's time (`timestamp + clock_offset`) may be ahead of the server clock
+   * (`TRACKPOINT_MAX_FUTURE_MS`); later events are refused one by one (`timestamp_in_future`).
+   * @default 3600000
+   */
+  maxFutureMs: number
+  /**
+   * Most days an event's time may be behind the server clock (`TRACKPOINT_MAX_PAST_DAYS`);
+   * older events are refused one by one (`timestamp_too_old`). The store keeps 3 months, and
+   * that retention is a floor whatever this says: the default leaves it to the retention.
+   * @default 92
+   */
+  maxPastDays: number
 }
 
 /** The configuration of every role, read from the environment by {@link loadConfig}. */
@@ -94,6 +107,8 @@ export const DEFAULT_LIMITS: Readonly<CollectorLimits> = Object.freeze({
   maxInflightEvents: 50_000,
   maxEventLoopLagMs: 500,
   publishTimeoutMs: 10_000,
+  maxFutureMs: 3_600_000,
+  maxPastDays: 92,
 })
 
 /** A configuration value is missing or malformed; the message names the variable and an example. */
@@ -112,6 +127,8 @@ const LIMIT_VARS: Record<keyof CollectorLimits, string> = {
   maxInflightEvents: 'TRACKPOINT_MAX_INFLIGHT_EVENTS',
   maxEventLoopLagMs: 'TRACKPOINT_MAX_EVENT_LOOP_LAG_MS',
   publishTimeoutMs: 'TRACKPOINT_PUBLISH_TIMEOUT_MS',
+  maxFutureMs: 'TRACKPOINT_MAX_FUTURE_MS',
+  maxPastDays: 'TRACKPOINT_MAX_PAST_DAYS',
 }
 
 type Env = Record<string, string | undefined>

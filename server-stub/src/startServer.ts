@@ -81,6 +81,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await store.migrate()
 
   const handler = createConsumerHandler(store, {
+    timeLimits: config.limits,
     onInvalid: (event, errors) =>
       logger.error({
         msg: 'invalid event not stored',

@@ -8,6 +8,15 @@ const withApps = (apps: unknown, extra: Record<string, string> = {}) => ({
 })
 
 describe('loadConfig', () => {
+  it('reads the accepted window of event times', () => {
+    const { limits } = loadConfig({
+      TRACKPOINT_MAX_FUTURE_MS: '600000',
+      TRACKPOINT_MAX_PAST_DAYS: '7',
+    })
+    expect(limits).toMatchObject({ maxFutureMs: 600_000, maxPastDays: 7 })
+    expect(DEFAULT_LIMITS).toMatchObject({ maxFutureMs: 3_600_000, maxPastDays: 92 })
+  })
+
   it('falls back to a marked development app and the defaults', () => {
     const config = loadConfig({})
     expect(config.devApp).toBe(true)
