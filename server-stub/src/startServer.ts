@@ -8,6 +8,7 @@ import { createCollector, type Collector } from './collector/createCollector'
 import type { Config } from './config'
 import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
+import { guardListener } from './http/guardListener'
 import { listen, type ListeningServer } from './http/listen'
 import { createJsonLogger, type Logger } from './http/logger'
 import { sendJson } from './http/sendJson'
@@ -126,13 +127,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let http: ListeningServer | undefined
   if (collector || stats) {
     http = await listen(
-      (req: IncomingMessage, res: ServerResponse) => {
-        void (async () => {
-          if (stats && (await stats(req, res))) return
-          if (collector) collector(req, res)
-          else sendJson(res, 404, { code: 404, message: `No route ${req.url}` })
-        })()
-      },
+      // Whatever a route throws is answered (400 or 500), never left to end the process.
+      guardListener(async (req: IncomingMessage, res: ServerResponse) => {
+        if (stats && (await stats(req, res))) return
+        if (collector) collector(req, res)
+        else sendJson(res, 404, { code: 404, message: 'No such route' })
+      }, logger),
       { port: config.port, host: config.host },
     )
   }

@@ -5,6 +5,7 @@ import type { Config } from '../config'
 import { HttpError } from '../http/httpError'
 import { createJsonLogger, type Logger } from '../http/logger'
 import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus'
+import { requestTarget } from '../http/requestTarget'
 import { sendJson } from '../http/sendJson'
 import type { EventBus } from '../types'
 import { createAccessPolicy } from './accessPolicy'
@@ -198,7 +199,6 @@ export function createCollector(options: CollectorOptions): Collector {
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now()
-    const path = (req.url ?? '/').split('?', 1)[0]!.replace(/(.)\/$/, '$1')
     const record: RequestRecord = {
       request_id: newRequestId(),
       method: req.method ?? 'GET',
@@ -210,6 +210,7 @@ export function createCollector(options: CollectorOptions): Collector {
     const origin = single(req.headers.origin)
     let answer: Answer
     try {
+      const path = requestTarget(req.url).pathname.replace(/(.)\/$/, '$1')
       answer = await route(req, path, record)
     } catch (error) {
       answer = failure(error, record)
