@@ -197,7 +197,7 @@ describe('the pipeline through Kafka', () => {
     await expect
       .poll(
         async () => {
-          const [row] = await server.store.query<{ n: number }>(
+          const [row] = await server.store!.query<{ n: number }>(
             `SELECT count() AS n FROM events FINAL WHERE JSONExtractString(properties, 'page_name') = {key:String}`,
             { key },
           )

@@ -125,6 +125,12 @@ export interface KafkaConsumer {
    * {@link KafkaConsumerStopOptions.abandon}), leaves the group and disconnects. Idempotent.
    */
   stop(options?: KafkaConsumerStopOptions): Promise<void>
+  /**
+   * Messages not yet committed per partition this consumer has committed before
+   * (`topic:partition` → the broker's end offset minus the committed one), asked of the broker
+   * now; `{}` when no session runs or the broker does not answer within 2 s.
+   */
+  lag(): Promise<Record<string, number>>
 }
 
 /** Longest wait for the broker to answer a dead-letter produce or an offset commit. */
@@ -182,6 +188,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let markReady: () => void = () => undefined
   const readyPromise = new Promise<void>((resolve) => (markReady = resolve))
 
+  /** The offset committed last, per `topic:partition`: what lag is measured from. */
+  const committedOffsets = new Map<string, bigint>()
+
   /** Commits, per partition, the offset after the last message of the batch. */
   const commit = async (current: Session, batch: RawMessage[]) => {
     const next = new Map<string, { topic: string; partition: number; offset: bigint }>()
@@ -193,6 +202,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     }
     const offsets = [...next.values()].map((entry) => ({ ...entry, leaderEpoch: -1 }))
     await withTimeout(current.consumer.commit({ offsets }), REQUEST_TIMEOUT_MS, 'no commit answer')
+    for (const [key, { offset }] of next) committedOffsets.set(key, offset)
     hooks.committed?.()
   }
 
@@ -374,6 +384,26 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let stopped: Promise<void> | undefined
   return {
     ready: () => readyPromise,
+    async lag() {
+      const current = session
+      if (!current || current.dead || !committedOffsets.size) return {}
+      try {
+        const ends = await withTimeout(
+          current.consumer.listOffsets({ topics: [topic] }),
+          2000,
+          'no offsets answer',
+        )
+        const lag: Record<string, number> = {}
+        for (const [key, committed] of committedOffsets) {
+          const [name, partition] = key.split(':') as [string, string]
+          const end = ends.get(name)?.[Number(partition)]
+          if (end !== undefined) lag[key] = Math.max(0, Number(end - committed))
+        }
+        return lag
+      } catch {
+        return {}
+      }
+    },
     stop(stopOptions = {}) {
       stopped ??= (async () => {
         stopping = true

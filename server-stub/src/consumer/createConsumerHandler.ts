@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { validateEvent, type TrackingPlan, type ValidationError } from '@trackpoint/schema'
 import { DEFAULT_LIMITS } from '../config'
 import { acceptedWindow, checkEventTime, type TimeWindowLimits } from '../eventTimeWindow'
@@ -35,6 +36,8 @@ export interface ConsumerHandlerOptions {
   timeLimits?: TimeWindowLimits
   /** The clock, ms. @default Date.now */
   now?: () => number
+  /** Told how long each store insert took, in seconds (metrics). @default nothing */
+  onInsert?: (seconds: number) => void
 }
 
 /**
@@ -113,11 +116,17 @@ export function createConsumerHandler(
       // Valid events first: a failing dead-letter hook then replays a batch whose insert was
       // idempotent, rather than leaving valid events waiting on the dead-letter path.
       const refusedRows = await insertIsolating(
-        (part) =>
-          store.insert(
-            table,
-            part.map(({ row }) => row),
-          ),
+        async (part) => {
+          const started = performance.now()
+          try {
+            await store.insert(
+              table,
+              part.map(({ row }) => row),
+            )
+          } finally {
+            options.onInsert?.((performance.now() - started) / 1000)
+          }
+        },
         rows,
         { storeUp: () => store.connected() },
       )
