@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
+import { isTimeZone } from './stats/statsRange'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
 export interface AppConfig {
@@ -86,6 +87,12 @@ export interface Config {
    * @default 0
    */
   trustProxy: number
+  /**
+   * `TRACKPOINT_TIMEZONE`: the IANA time zone of the stats' days when a request has no `tz`
+   * (`Asia/Shanghai` gives operators in Beijing days from 00:00 to 00:00 their time).
+   * @default 'UTC'
+   */
+  timeZone: string
   /** Collector limits. */
   limits: CollectorLimits
 }
@@ -279,6 +286,16 @@ function parseUrl(text: string | undefined): string | undefined {
   return text
 }
 
+function parseTimeZone(text: string | undefined): string {
+  if (text === undefined) return 'UTC'
+  if (!isTimeZone(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_TIMEZONE must be an IANA time zone; got ${JSON.stringify(text)}. Example: TRACKPOINT_TIMEZONE=Asia/Shanghai`,
+    )
+  }
+  return text
+}
+
 /**
  * Reads the configuration of every role from environment variables, checking each value.
  *
@@ -302,6 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaBrokers: parseBrokers(set(env, 'KAFKA_BROKERS')),
     clickhouseUrl: parseUrl(set(env, 'CLICKHOUSE_URL')),
     trustProxy: integer(env, 'TRACKPOINT_TRUST_PROXY', 0, 0, 10),
+    timeZone: parseTimeZone(set(env, 'TRACKPOINT_TIMEZONE')),
     limits,
   }
 }

@@ -162,7 +162,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       })
     : undefined
   const stats =
-    roles.has('stats') && adminToken && store ? createStatsApi({ store, adminToken }) : undefined
+    roles.has('stats') && adminToken && store
+      ? createStatsApi({ store, adminToken, timeZone: config.timeZone })
+      : undefined
 
   let http: ListeningServer | undefined
   if (collector || stats || consumerRoutes) {

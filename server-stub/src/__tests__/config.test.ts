@@ -8,6 +8,12 @@ const withApps = (apps: unknown, extra: Record<string, string> = {}) => ({
 })
 
 describe('loadConfig', () => {
+  it('reads TRACKPOINT_TIMEZONE, UTC by default, and refuses a zone that does not exist', () => {
+    expect(loadConfig({}).timeZone).toBe('UTC')
+    expect(loadConfig({ TRACKPOINT_TIMEZONE: 'Asia/Shanghai' }).timeZone).toBe('Asia/Shanghai')
+    expect(() => loadConfig({ TRACKPOINT_TIMEZONE: 'Beijing' })).toThrow(/TRACKPOINT_TIMEZONE/)
+  })
+
   it('reads the accepted window of event times', () => {
     const { limits } = loadConfig({
       TRACKPOINT_MAX_FUTURE_MS: '600000',

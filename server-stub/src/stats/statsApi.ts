@@ -5,13 +5,18 @@ import { readRawBody } from '../http/readBody'
 import { decodePathSegment, requestTarget } from '../http/requestTarget'
 import type { EventStore } from '../types'
 import { actionStats, deliveryStats, overview, setTargetUsers } from './queries'
-import { isDay } from './statsRange'
+import { isDay, isTimeZone, type StatsRange } from './statsRange'
 
 /** Options of {@link createStatsApi}. */
 export interface StatsApiOptions {
   store: EventStore
   /** Bearer token required on every stats and admin route (`TRACKPOINT_ADMIN_TOKEN`). */
   adminToken: string
+  /**
+   * The time zone of days when a request has no `tz` (`TRACKPOINT_TIMEZONE`).
+   * @default 'UTC'
+   */
+  timeZone?: string
 }
 
 /** Answers a request, or returns `false` when the route is not the stats API's. */
@@ -33,9 +38,15 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-/** Reads `from`/`to` (YYYY-MM-DD, UTC, inclusive); a clear 400 for anything else. */
-function dateRange(url: URL): { from?: string; to?: string } | string {
-  const range: { from?: string; to?: string } = {}
+/**
+ * Reads `from`/`to` (YYYY-MM-DD, inclusive) and `tz` (an IANA time zone, the days' zone;
+ * `timeZone` when absent); a clear 400 for anything else.
+ */
+function dateRange(url: URL, timeZone: string): StatsRange | string {
+  const range: StatsRange = { tz: url.searchParams.get('tz') ?? timeZone }
+  if (!isTimeZone(range.tz!)) {
+    return `tz must be an IANA time zone such as Asia/Shanghai or UTC, got "${range.tz}"`
+  }
   for (const key of ['from', 'to'] as const) {
     const value = url.searchParams.get(key)
     if (value === null) continue
@@ -62,9 +73,14 @@ async function readJson(req: IncomingMessage, limit = 4096): Promise<unknown> {
  * The stats API of §九 and the admin route that sets a delivery's target users:
  * `GET /api/stats/delivery/{id}`, `GET /api/stats/action/{id}`, `GET /api/stats/overview`,
  * `PUT /api/admin/deliveries/{id}` with `{"target_users": n}`. Every route needs
- * `Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN>`.
+ * `Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN>`. Days (`from`, `to`, `daily_stats`) are those
+ * of the `tz` parameter, or of `timeZone`.
  */
-export function createStatsApi({ store, adminToken }: StatsApiOptions): RouteHandler {
+export function createStatsApi({
+  store,
+  adminToken,
+  timeZone = 'UTC',
+}: StatsApiOptions): RouteHandler {
   return async (req, res) => {
     // Both throw HttpError 400 (a bad port in an absolute-form target, `50%off`); the server's
     // guard answers it.
@@ -96,7 +112,7 @@ export function createStatsApi({ store, adminToken }: StatsApiOptions): RouteHan
         fail(res, 405, `${req.method} is not allowed on ${url.pathname}`)
         return true
       }
-      const range = dateRange(url)
+      const range = dateRange(url, timeZone)
       if (typeof range === 'string') {
         fail(res, 400, range)
         return true
