@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
 import { createMemoryBus } from './bus/memoryBus'
-import { createCollector, type Collector } from './collector/createCollector'
+import { COLLECTOR_ROUTES } from './collector/collectorSchemas'
+import { COLLECTOR_VERSION, createCollector, type Collector } from './collector/createCollector'
 import type { Config } from './config'
 import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
@@ -12,9 +13,12 @@ import { createConsumerMetrics } from './consumer/consumerMetrics'
 import { createConsumerRoutes } from './consumer/consumerRoutes'
 import { guardListener } from './http/guardListener'
 import { listen, type ListeningServer } from './http/listen'
+import { buildOpenApi } from './http/openapi'
+import { requestTarget } from './http/requestTarget'
 import { createJsonLogger, type Logger } from './http/logger'
 import { sendJson } from './http/sendJson'
 import { createStatsApi } from './stats/statsApi'
+import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
 
@@ -53,6 +57,16 @@ export interface RunningServer {
    * @default graceMs 10000
    */
   close(graceMs?: number): Promise<void>
+}
+
+/** Where every HTTP process serves the OpenAPI 3.1 document of the collector and stats APIs. */
+export const OPENAPI_PATH = '/api/openapi.json'
+
+let openApi: Record<string, unknown> | undefined
+/** The OpenAPI document, built once from the route schemas. */
+export function openApiDocument(): Record<string, unknown> {
+  openApi ??= buildOpenApi([...COLLECTOR_ROUTES, ...STATS_ROUTES], COLLECTOR_VERSION)
+  return openApi
 }
 
 /** The admin token of the development setup; only used when `TRACKPOINT_APPS` is unset too. */
@@ -171,6 +185,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     http = await listen(
       // Whatever a route throws is answered (400 or 500), never left to end the process.
       guardListener(async (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method === 'GET' && requestTarget(req.url).pathname === OPENAPI_PATH) {
+          return sendJson(res, 200, openApiDocument())
+        }
         if (stats && (await stats(req, res))) return
         if (consumerRoutes && (await consumerRoutes(req, res))) return
         if (collector) collector(req, res)

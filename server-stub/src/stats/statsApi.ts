@@ -22,13 +22,22 @@ export interface StatsApiOptions {
 /** Answers a request, or returns `false` when the route is not the stats API's. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 
-const send = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' })
+const send = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => {
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' })
   res.end(JSON.stringify(body))
 }
 
-const fail = (res: ServerResponse, status: number, message: string) =>
-  send(res, status, { code: status, message })
+const fail = (
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers?: Record<string, string>,
+) => send(res, status, { code: status, message }, headers)
 
 /** Constant-time comparison of the presented bearer token with the admin token. */
 function authorized(req: IncomingMessage, token: string): boolean {
@@ -109,7 +118,11 @@ export function createStatsApi({
         return true
       }
       if (area !== 'stats' || req.method !== 'GET') {
-        fail(res, 405, `${req.method} is not allowed on ${url.pathname}`)
+        // RFC 9110 §15.5.6: a 405 lists the methods the resource takes.
+        const allow = area === 'admin' ? 'PUT' : 'GET'
+        fail(res, 405, `${req.method} is not allowed on ${url.pathname}; use ${allow}`, {
+          Allow: allow,
+        })
         return true
       }
       const range = dateRange(url, timeZone)
