@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { signedBody, startHarness, validEvent, type Harness } from './collectorHarness'
@@ -158,6 +159,24 @@ describe('size limits (413)', () => {
     },
     30_000,
   )
+
+  it('answers 413 at once to a body declared over 64 MiB, then cuts the connection', async () => {
+    const { url } = await start()
+    const { port } = new URL(url)
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let got = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (got += chunk))
+      socket.on('error', () => undefined)
+      socket.on('close', () => resolve(got))
+      socket.write(
+        `POST /api/v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n{"app_id":`,
+      )
+    })
+    expect(text).toMatch(/^HTTP\/1\.1 413/)
+    expect(text).toMatch(/"code":413/)
+  })
 
   it('stops inflating a zip bomb at the decompressed limit', async () => {
     const { post } = await start()

@@ -41,7 +41,10 @@ export function readRawBody(req: IncomingMessage, maxBodyBytes: number): Promise
     let size = 0
     let failure: HttpError | undefined
     const declared = Number(req.headers['content-length'])
+    let cut = false
     const cutOff = (error: HttpError) => {
+      if (cut) return
+      cut = true
       // Answered now, and the connection cut a second later: the answer is out by then, and
       // what the client still sends is not read any more.
       reject(error)
