@@ -8,6 +8,11 @@ Runs the Trackpoint backend. Without KAFKA_BROKERS and CLICKHOUSE_URL everything
 process: an in-process bus and the ClickHouse engine (chdb) with data in TRACKPOINT_DATA_DIR.
 Configuration is by environment; see docs/server.md.`
 
+/** How long requests in flight may take to finish after SIGTERM. */
+const DRAIN_GRACE_MS = 10_000
+/** The most a SIGTERM waits for the drain (requests, bus flush, consumer commit) before exit. */
+const EXIT_DEADLINE_MS = 30_000
+
 /** Parses `--roles a,b`; every role when absent. */
 export function parseRoles(value: string | undefined): Role[] {
   if (!value) return [...ROLES]
@@ -35,8 +40,14 @@ async function main(): Promise<void> {
     `trackpoint-server: roles ${roles.join(', ')}; bus ${server.backends.bus}, store ${server.backends.store}`,
   )
   if (server.url) {
-    say(`  collector  ${server.url}/api/v1/track   health ${server.url}/api/v1/track/health`)
-    say(`  stats      ${server.url}/api/stats/overview   metrics ${server.url}/metrics`)
+    if (roles.includes('collector')) {
+      say(`  collector  ${server.url}/api/v1/track   health ${server.url}/api/v1/track/health`)
+    }
+    if (roles.includes('stats')) say(`  stats      ${server.url}/api/stats/overview`)
+    if (roles.includes('consumer') && server.backends.bus === 'kafka') {
+      say(`  consumer   health ${server.url}/health`)
+    }
+    say(`  metrics    ${server.url}/metrics`)
   }
   if (config.devApp) {
     say('  DEVELOPMENT APP: TRACKPOINT_APPS is unset, so app_id "dev_app" with secret "dev_secret"')
@@ -48,8 +59,14 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return
     closing = true
-    say(`trackpoint-server: ${signal}, closing`)
-    server.close().then(
+    say(`trackpoint-server: ${signal}, draining`)
+    // The drain is bounded: requests in flight get DRAIN_GRACE_MS, and whatever still hangs
+    // after EXIT_DEADLINE_MS (a broker that does not answer a flush) is given up on.
+    setTimeout(() => {
+      say(`trackpoint-server: not drained within ${EXIT_DEADLINE_MS} ms; exiting`)
+      process.exit(1)
+    }, EXIT_DEADLINE_MS).unref()
+    server.close(DRAIN_GRACE_MS).then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error)

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
+import { isTimeZone } from './stats/statsRange'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
 export interface AppConfig {
@@ -47,6 +48,19 @@ export interface CollectorLimits {
   maxEventLoopLagMs: number
   /** How long to wait for the bus to acknowledge (`TRACKPOINT_PUBLISH_TIMEOUT_MS`). @default 10000 */
   publishTimeoutMs: number
+  /**
+   * Most ms an event's time (`timestamp + clock_offset`) may be ahead of the server clock
+   * (`TRACKPOINT_MAX_FUTURE_MS`); later events are refused one by one (`timestamp_in_future`).
+   * @default 3600000
+   */
+  maxFutureMs: number
+  /**
+   * Most days an event's time may be behind the server clock (`TRACKPOINT_MAX_PAST_DAYS`);
+   * older events are refused one by one (`timestamp_too_old`). The store keeps 3 months, and
+   * that retention is a floor whatever this says: the default leaves it to the retention.
+   * @default 92
+   */
+  maxPastDays: number
 }
 
 /** The configuration of every role, read from the environment by {@link loadConfig}. */
@@ -73,6 +87,12 @@ export interface Config {
    * @default 0
    */
   trustProxy: number
+  /**
+   * `TRACKPOINT_TIMEZONE`: the IANA time zone of the stats' days when a request has no `tz`
+   * (`Asia/Shanghai` gives operators in Beijing days from 00:00 to 00:00 their time).
+   * @default 'UTC'
+   */
+  timeZone: string
   /** Collector limits. */
   limits: CollectorLimits
 }
@@ -94,6 +114,8 @@ export const DEFAULT_LIMITS: Readonly<CollectorLimits> = Object.freeze({
   maxInflightEvents: 50_000,
   maxEventLoopLagMs: 500,
   publishTimeoutMs: 10_000,
+  maxFutureMs: 3_600_000,
+  maxPastDays: 92,
 })
 
 /** A configuration value is missing or malformed; the message names the variable and an example. */
@@ -112,6 +134,8 @@ const LIMIT_VARS: Record<keyof CollectorLimits, string> = {
   maxInflightEvents: 'TRACKPOINT_MAX_INFLIGHT_EVENTS',
   maxEventLoopLagMs: 'TRACKPOINT_MAX_EVENT_LOOP_LAG_MS',
   publishTimeoutMs: 'TRACKPOINT_PUBLISH_TIMEOUT_MS',
+  maxFutureMs: 'TRACKPOINT_MAX_FUTURE_MS',
+  maxPastDays: 'TRACKPOINT_MAX_PAST_DAYS',
 }
 
 type Env = Record<string, string | undefined>
@@ -262,6 +286,16 @@ function parseUrl(text: string | undefined): string | undefined {
   return text
 }
 
+function parseTimeZone(text: string | undefined): string {
+  if (text === undefined) return 'UTC'
+  if (!isTimeZone(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_TIMEZONE must be an IANA time zone; got ${JSON.stringify(text)}. Example: TRACKPOINT_TIMEZONE=Asia/Shanghai`,
+    )
+  }
+  return text
+}
+
 /**
  * Reads the configuration of every role from environment variables, checking each value.
  *
@@ -285,6 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     kafkaBrokers: parseBrokers(set(env, 'KAFKA_BROKERS')),
     clickhouseUrl: parseUrl(set(env, 'CLICKHOUSE_URL')),
     trustProxy: integer(env, 'TRACKPOINT_TRUST_PROXY', 0, 0, 10),
+    timeZone: parseTimeZone(set(env, 'TRACKPOINT_TIMEZONE')),
     limits,
   }
 }

@@ -4,14 +4,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
 import { createMemoryBus } from './bus/memoryBus'
-import { createCollector, type Collector } from './collector/createCollector'
+import { COLLECTOR_ROUTES } from './collector/collectorSchemas'
+import { COLLECTOR_VERSION, createCollector, type Collector } from './collector/createCollector'
 import type { Config } from './config'
 import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
+import { createConsumerMetrics } from './consumer/consumerMetrics'
+import { createConsumerRoutes } from './consumer/consumerRoutes'
+import { guardListener } from './http/guardListener'
 import { listen, type ListeningServer } from './http/listen'
+import { buildOpenApi } from './http/openapi'
+import { requestTarget } from './http/requestTarget'
 import { createJsonLogger, type Logger } from './http/logger'
 import { sendJson } from './http/sendJson'
 import { createStatsApi } from './stats/statsApi'
+import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
 
@@ -41,8 +48,25 @@ export interface RunningServer {
   backends: { bus: 'embedded' | 'kafka'; store: 'embedded' | 'clickhouse' }
   /** The admin token the stats API expects (generated for the development app). */
   adminToken: string | undefined
-  store: EventStore
-  close(): Promise<void>
+  /** The store, when a role of this process uses it (not a collector-only process). */
+  store: EventStore | undefined
+  /**
+   * Drains and stops: health turns 503 `draining`, new connections are refused, requests in
+   * flight are answered (cut after `graceMs`), the bus is flushed, the consumer commits, then
+   * the store closes.
+   * @default graceMs 10000
+   */
+  close(graceMs?: number): Promise<void>
+}
+
+/** Where every HTTP process serves the OpenAPI 3.1 document of the collector and stats APIs. */
+export const OPENAPI_PATH = '/api/openapi.json'
+
+let openApi: Record<string, unknown> | undefined
+/** The OpenAPI document, built once from the route schemas. */
+export function openApiDocument(): Record<string, unknown> {
+  openApi ??= buildOpenApi([...COLLECTOR_ROUTES, ...STATS_ROUTES], COLLECTOR_VERSION)
+  return openApi
 }
 
 /** The admin token of the development setup; only used when `TRACKPOINT_APPS` is unset too. */
@@ -75,25 +99,37 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     )
   }
 
-  const store = config.clickhouseUrl
-    ? createHttpStore(config.clickhouseUrl)
-    : createChdbStore(join(config.dataDir, 'clickhouse'))
-  await store.migrate()
+  // Only the roles that use the store open it and migrate it: a collector with Kafka never
+  // touches ClickHouse, so it starts and takes events while ClickHouse is down (Kafka is the
+  // buffer). Embedded, the collector's bus is the store, so it needs it.
+  const usesStore = roles.has('consumer') || roles.has('stats') || !kafka
+  const store = !usesStore
+    ? undefined
+    : config.clickhouseUrl
+      ? createHttpStore(config.clickhouseUrl)
+      : createChdbStore(join(config.dataDir, 'clickhouse'))
+  await store?.migrate()
 
-  const handler = createConsumerHandler(store, {
-    onInvalid: (event, errors) =>
-      logger.error({
-        msg: 'invalid event not stored',
-        event,
-        errors: errors.map((e) => e.message),
-      }),
-  })
+  let draining = false
+  const consumerMetrics = createConsumerMetrics()
+  const handler = store
+    ? createConsumerHandler(store, {
+        timeLimits: config.limits,
+        onInsert: (seconds) => consumerMetrics.insertSeconds.observe({}, seconds),
+        onInvalid: (event, errors) =>
+          logger.error({
+            msg: 'invalid event not stored',
+            event,
+            errors: errors.map((e) => e.message),
+          }),
+      })
+    : undefined
 
   let bus: EventBus | undefined
   let consumer: KafkaConsumer | undefined
   if (kafka) {
     if (roles.has('collector')) bus = createKafkaBus({ brokers: kafka, logger })
-    if (roles.has('consumer')) {
+    if (roles.has('consumer') && handler) {
       consumer = createKafkaConsumer({
         brokers: kafka,
         groupId: options.consumerGroup ?? 'trackpoint-consumer',
@@ -105,6 +141,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         handler,
         logger,
         startAt: options.consumerStartAt,
+        observer: consumerMetrics.observer,
       })
       // Serve once the consumer fetches, so that what is accepted next is consumed; a broker
       // that is away at start must not keep the HTTP roles down, hence the bound.
@@ -113,25 +150,49 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         new Promise((resolve) => setTimeout(resolve, 30_000).unref()),
       ])
     }
-  } else if (roles.has('collector')) {
+  } else if (roles.has('collector') && handler) {
     bus = createMemoryBus(handler)
   }
 
+  const consumerRoutes =
+    consumer && store
+      ? createConsumerRoutes({
+          metrics: consumerMetrics,
+          lag: () => consumer.lag(),
+          storeConnected: () => store.connected(),
+          draining: () => draining,
+          serveMetrics: !bus,
+        })
+      : undefined
   const collector: Collector | undefined = bus
-    ? createCollector({ config, bus, storeConnected: () => store.connected(), logger })
+    ? createCollector({
+        config,
+        bus,
+        ...(store && { storeConnected: () => store.connected() }),
+        storeRequired: !kafka,
+        draining: () => draining,
+        ...(consumerRoutes && { extraMetrics: consumerRoutes.render }),
+        logger,
+      })
     : undefined
-  const stats = roles.has('stats') && adminToken ? createStatsApi({ store, adminToken }) : undefined
+  const stats =
+    roles.has('stats') && adminToken && store
+      ? createStatsApi({ store, adminToken, timeZone: config.timeZone })
+      : undefined
 
   let http: ListeningServer | undefined
-  if (collector || stats) {
+  if (collector || stats || consumerRoutes) {
     http = await listen(
-      (req: IncomingMessage, res: ServerResponse) => {
-        void (async () => {
-          if (stats && (await stats(req, res))) return
-          if (collector) collector(req, res)
-          else sendJson(res, 404, { code: 404, message: `No route ${req.url}` })
-        })()
-      },
+      // Whatever a route throws is answered (400 or 500), never left to end the process.
+      guardListener(async (req: IncomingMessage, res: ServerResponse) => {
+        if (req.method === 'GET' && requestTarget(req.url).pathname === OPENAPI_PATH) {
+          return sendJson(res, 200, openApiDocument())
+        }
+        if (stats && (await stats(req, res))) return
+        if (consumerRoutes && (await consumerRoutes(req, res))) return
+        if (collector) collector(req, res)
+        else sendJson(res, 404, { code: 404, message: 'No such route' })
+      }, logger),
       { port: config.port, host: config.host },
     )
   }
@@ -145,14 +206,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     adminToken,
     store,
-    close() {
+    close(graceMs = 10_000) {
       // Idempotent: a second call gets the first call's promise.
       closing ??= (async () => {
-        await http?.close()
+        // Health answers 503 `draining` from now on, for the requests still coming in on open
+        // connections; the listening socket closes, so new connections are refused; requests
+        // in flight are answered (their publishes finish below or before).
+        draining = true
+        await http?.close(graceMs)
         collector?.close()
-        await consumer?.stop()
+        // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
-        await store.close()
+        await consumer?.stop()
+        await store?.close()
       })()
       return closing
     },

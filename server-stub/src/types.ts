@@ -3,6 +3,9 @@ import type { CommonFields } from '@trackpoint/schema'
 /**
  * One event as the collector accepted it: the wire event (§五) plus what the server stamps.
  * This is the message value on the bus (Kafka topic `tracking_events`, key `user_id`).
+ *
+ * `timestamp` is the event's time as the server takes it: the device's reading plus the SDK's
+ * `clock_offset`, which is kept so the device's own reading stays known (timestamp − offset).
  */
 export interface AcceptedEvent extends CommonFields {
   app_id: string
@@ -14,13 +17,33 @@ export interface AcceptedEvent extends CommonFields {
   app_version: string
 }
 
+/** An accepted event that was not stored, and why; it is not counted. */
+export interface RefusedEvent {
+  event: AcceptedEvent
+  /** A short code: `timestamp_in_future`, `timestamp_too_old` or `store_refused`. */
+  code: string
+  /** What was wrong, for the dead-letter topic, the logs and the client. */
+  reason: string
+}
+
+/** What handling (or publishing) a batch did besides storing: the events it refused. */
+export interface BatchOutcome {
+  /** Events not stored because of their own content (never because the store was down). */
+  refused: RefusedEvent[]
+}
+
 /**
  * Carries accepted events from the collector to the consumer. `publish` resolves only once
  * the bus holds every event durably (Kafka: acks=all; embedded: the store has them); a
  * rejection makes the collector answer 503 + Retry-After so the SDK keeps and retries them.
  */
 export interface EventBus {
-  publish(events: AcceptedEvent[]): Promise<void>
+  /**
+   * Resolves once the bus holds the events; the embedded bus also reports the events the store
+   * refused (a bad row fails only itself, never the request grouped with it). Rejects when the
+   * bus (or the store behind the embedded bus) cannot take them now.
+   */
+  publish(events: AcceptedEvent[]): Promise<BatchOutcome | void>
   /** Whether the bus is reachable now (health's `kafka_connected`). */
   connected(): boolean
   close(): Promise<void>
@@ -31,7 +54,12 @@ export interface EventBus {
  * resolved, so a crash in between replays the batch; `handle` must be idempotent.
  */
 export interface BatchHandler {
-  handle(events: AcceptedEvent[]): Promise<void>
+  /**
+   * Stores the batch. Resolves with the events it refused for their own content (to be
+   * dead-lettered); rejects only when the batch may succeed later (the store is down), so the
+   * bus retries it with back-off and never dead-letters it.
+   */
+  handle(events: AcceptedEvent[]): Promise<BatchOutcome | void>
 }
 
 /** The ClickHouse store, embedded (chdb) or a server over HTTP: the same SQL on both. */

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { signedBody, startHarness, validEvent, type Harness } from './collectorHarness'
@@ -112,6 +114,68 @@ describe('size limits (413)', () => {
       req.end()
     })
     expect(status).toBe(413)
+  })
+
+  it.each([
+    ['2 MB', 2, false],
+    ['20 MB', 20, false],
+    ['2 MB gzip', 2, true],
+    ['20 MB gzip', 20, true],
+  ])(
+    'answers a %s body with a 413 the client reads, not a reset',
+    async (_, megabytes, gzip) => {
+      const { post, url } = await start()
+      // Random text: gzip cannot shrink it under the wire limit.
+      const text = randomBytes((megabytes * 1024 * 1024 * 3) / 4).toString('base64')
+      const body = signedBody('app_b', [validEvent({ properties: { page_name: text } })])
+      const { status, json } = await post('/api/v1/track', body, { gzip })
+      expect(status).toBe(413)
+      expect(json).toMatchObject({ code: 413, message: expect.stringMatching(/over 65536 bytes/) })
+      // The same over a raw socket, the body streamed without Content-Length.
+      const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(`${url}/api/v1/track`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            'Transfer-Encoding': 'chunked',
+            ...(gzip && { 'Content-Encoding': 'gzip' }),
+          },
+        })
+        req.on('response', (res) => {
+          let got = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (got += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: got }))
+        })
+        req.on('error', reject)
+        const payload = gzip ? gzipSync(JSON.stringify(body)) : Buffer.from(JSON.stringify(body))
+        for (let at = 0; at < payload.length; at += 256 * 1024) {
+          req.write(payload.subarray(at, at + 256 * 1024))
+        }
+        req.end()
+      })
+      expect(answer.status).toBe(413)
+      expect(JSON.parse(answer.text)).toMatchObject({ code: 413 })
+    },
+    30_000,
+  )
+
+  it('answers 413 at once to a body declared over 64 MiB, then cuts the connection', async () => {
+    const { url } = await start()
+    const { port } = new URL(url)
+    const text = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1')
+      let got = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (got += chunk))
+      socket.on('error', () => undefined)
+      socket.on('close', () => resolve(got))
+      socket.write(
+        `POST /api/v1/track HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${100 * 1024 * 1024}\r\n\r\n{"app_id":`,
+      )
+    })
+    expect(text).toMatch(/^HTTP\/1\.1 413/)
+    expect(text).toMatch(/"code":413/)
   })
 
   it('stops inflating a zip bomb at the decompressed limit', async () => {

@@ -8,6 +8,21 @@ const withApps = (apps: unknown, extra: Record<string, string> = {}) => ({
 })
 
 describe('loadConfig', () => {
+  it('reads TRACKPOINT_TIMEZONE, UTC by default, and refuses a zone that does not exist', () => {
+    expect(loadConfig({}).timeZone).toBe('UTC')
+    expect(loadConfig({ TRACKPOINT_TIMEZONE: 'Asia/Shanghai' }).timeZone).toBe('Asia/Shanghai')
+    expect(() => loadConfig({ TRACKPOINT_TIMEZONE: 'Beijing' })).toThrow(/TRACKPOINT_TIMEZONE/)
+  })
+
+  it('reads the accepted window of event times', () => {
+    const { limits } = loadConfig({
+      TRACKPOINT_MAX_FUTURE_MS: '600000',
+      TRACKPOINT_MAX_PAST_DAYS: '7',
+    })
+    expect(limits).toMatchObject({ maxFutureMs: 600_000, maxPastDays: 7 })
+    expect(DEFAULT_LIMITS).toMatchObject({ maxFutureMs: 3_600_000, maxPastDays: 92 })
+  })
+
   it('falls back to a marked development app and the defaults', () => {
     const config = loadConfig({})
     expect(config.devApp).toBe(true)

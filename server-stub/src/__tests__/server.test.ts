@@ -106,6 +106,24 @@ describe('the embedded server', () => {
     expect(body.status).toBe(400)
   })
 
+  it('publishes the OpenAPI 3.1 document of the collector and stats APIs, without a token', async () => {
+    const response = await fetch(`${server.url}/api/openapi.json`)
+    expect(response.status).toBe(200)
+    const document = (await response.json()) as { openapi: string; paths: Record<string, object> }
+    expect(document.openapi).toBe('3.1.0')
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/admin/deliveries/{id}',
+      '/api/stats/action/{id}',
+      '/api/stats/delivery/{id}',
+      '/api/stats/overview',
+      '/api/v1/track',
+      '/api/v1/track/batch',
+      '/api/v1/track/debug',
+      '/api/v1/track/health',
+      '/metrics',
+    ])
+  })
+
   it('reports both backends connected in health', async () => {
     const response = await fetch(`${server.url}/api/v1/track/health`)
     expect(await response.json()).toMatchObject({

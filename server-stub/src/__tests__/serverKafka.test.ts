@@ -151,4 +151,70 @@ describe('the pipeline through Kafka', () => {
     const [reason] = await deadLetterReasons(brokers, key, 1)
     expect(reason).toMatch(/properties\.delivery_id is required for recommend_impression/)
   }, 60_000)
+
+  it('dead-letters poison rows with their reason and goes on storing what follows', async () => {
+    // The issue's batch, straight onto the topic (an older collector, another producer):
+    // timestamps over 120 months, plus a row ClickHouse refuses (a lone surrogate in `page`).
+    const bus = createKafkaBus({ brokers, logger: silentLogger })
+    const key = `poison-${randomUUID()}`
+    const message = (timestamp: number, page = '/onchain') => ({
+      event_id: randomUUID(),
+      event_name: 'page_view',
+      user_id: key,
+      timestamp,
+      platform: 'web' as const,
+      page,
+      session_id: 's',
+      properties: { page_name: key },
+      app_id: 'dev_app',
+      client_ip: '127.0.0.1',
+      received_at: Date.now(),
+      sdk_version: 'test',
+      app_version: '',
+    })
+    try {
+      await bus.publish([
+        ...Array.from({ length: 60 }, (_, i) =>
+          message(Date.UTC(2002 + Math.floor(i / 6) * 5, (i * 2) % 12, 1)),
+        ),
+        message(Date.now(), '/page-\ud83d'),
+      ])
+    } finally {
+      await bus.close()
+    }
+    // 50 ordinary events sent after them through the collector are all stored.
+    const ordinary = Array.from({ length: 50 }, () => ({
+      event_id: randomUUID(),
+      event_name: 'page_view',
+      user_id: `${key}-ok`,
+      timestamp: Date.now(),
+      platform: 'web',
+      page: '/onchain',
+      session_id: 's',
+      properties: { page_name: key },
+    }))
+    expect(await post(ordinary)).toBe(200)
+    await expect
+      .poll(
+        async () => {
+          const [row] = await server.store!.query<{ n: number }>(
+            `SELECT count() AS n FROM events FINAL WHERE JSONExtractString(properties, 'page_name') = {key:String}`,
+            { key },
+          )
+          return row?.n
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(50)
+    const reasons = await deadLetterReasons(brokers, key, 61)
+    expect(reasons).toHaveLength(61)
+    const counts = reasons.reduce<Record<string, number>>((acc, reason) => {
+      const code = reason.split(':', 1)[0]!
+      acc[code] = (acc[code] ?? 0) + 1
+      return acc
+    }, {})
+    expect(counts.store_refused).toBe(1)
+    expect((counts.timestamp_too_old ?? 0) + (counts.timestamp_in_future ?? 0)).toBe(60)
+    expect(reasons.find((r) => r.startsWith('store_refused'))).toMatch(/escape sequence/i)
+  }, 90_000)
 })

@@ -6,10 +6,10 @@ export interface GroupLimits {
   maxBytes?: number
 }
 
-interface Submission<T> {
+interface Submission<T, R> {
   items: T[]
   bytes: number
-  resolve: () => void
+  resolve: (result: R) => void
   reject: (error: unknown) => void
 }
 
@@ -17,19 +17,24 @@ interface Submission<T> {
  * Group commit, shared by the buses: `commit` calls never overlap, and submissions that arrive
  * while one runs wait and go out together in the next call, within `limits`. A submission
  * resolves when the call that carried it succeeded and rejects with that call's error.
+ * A commit that fails only some items says so in its result instead of rejecting (the memory
+ * bus: rows the store refused), so the other submissions of its group still succeed.
  *
  * Why never overlap: the memory bus's consumer must see one batch after another (its §六 state
  * is per partition, as with Kafka), and concurrent produce requests of @platformatic/kafka 1.x
  * to one partition share an idempotence sequence number (see kafkaBus.ts).
  */
-export function createGroupCommit<T>(commit: (items: T[]) => Promise<void>, limits: GroupLimits) {
+export function createGroupCommit<T, R = void>(
+  commit: (items: T[]) => Promise<R>,
+  limits: GroupLimits,
+) {
   const maxBytes = limits.maxBytes ?? Infinity
-  const waiting: Submission<T>[] = []
+  const waiting: Submission<T, R>[] = []
   let running: Promise<void> | undefined
 
   /** Takes submissions from the front until the group would pass a bound (at least one). */
-  const takeGroup = (): Submission<T>[] => {
-    const group: Submission<T>[] = []
+  const takeGroup = (): Submission<T, R>[] => {
+    const group: Submission<T, R>[] = []
     let items = 0
     let bytes = 0
     while (waiting.length) {
@@ -47,8 +52,8 @@ export function createGroupCommit<T>(commit: (items: T[]) => Promise<void>, limi
     while (waiting.length) {
       const group = takeGroup()
       try {
-        await commit(group.flatMap((submission) => submission.items))
-        group.forEach((submission) => submission.resolve())
+        const result = await commit(group.flatMap((submission) => submission.items))
+        group.forEach((submission) => submission.resolve(result))
       } catch (error) {
         group.forEach((submission) => submission.reject(error))
       }
@@ -65,9 +70,12 @@ export function createGroupCommit<T>(commit: (items: T[]) => Promise<void>, limi
   }
 
   return {
-    /** Queues `items` (weighing `bytes`) for the next commit; settles with that commit. */
-    submit(items: T[], bytes = 0): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
+    /**
+     * Queues `items` (weighing `bytes`) for the next commit; settles with that commit (resolving
+     * with its result, which is the whole group's: the caller picks out its own items).
+     */
+    submit(items: T[], bytes = 0): Promise<R> {
+      return new Promise<R>((resolve, reject) => {
         waiting.push({ items, bytes, resolve, reject })
         kick()
       })

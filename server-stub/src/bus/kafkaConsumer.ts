@@ -2,7 +2,7 @@ import type { MessagesStream } from '@platformatic/kafka'
 import { Consumer } from '@platformatic/kafka'
 import type { BatchHandler } from '../types'
 import type { KafkaClientOptions } from './kafkaClientConfig'
-import type { RawMessage } from './kafkaDeadLetters'
+import type { RawMessage, RejectedMessage } from './kafkaDeadLetters'
 import { createDeadLetterSink, splitBatch, validateEventShape } from './kafkaDeadLetters'
 import {
   closeKafkaClient,
@@ -89,6 +89,18 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
    * @default 30000
    */
   stallTimeoutMs?: number
+  /** Told about failed batches, dead letters and commits (metrics). @default nothing */
+  observer?: KafkaConsumerObserver
+}
+
+/** What a consumer reports as it goes, for its `/metrics`. Every hook is optional. */
+export interface KafkaConsumerObserver {
+  /** A batch failed and will be retried (the store could not take it, or the DLQ failed). */
+  batchFailed?(): void
+  /** `count` messages went to the dead-letter topic. */
+  deadLettered?(count: number): void
+  /** Offsets were committed after a batch. */
+  committed?(): void
 }
 
 /** Options of {@link KafkaConsumer.stop}. */
@@ -113,6 +125,12 @@ export interface KafkaConsumer {
    * {@link KafkaConsumerStopOptions.abandon}), leaves the group and disconnects. Idempotent.
    */
   stop(options?: KafkaConsumerStopOptions): Promise<void>
+  /**
+   * Messages not yet committed per partition this consumer has committed before
+   * (`topic:partition` → the broker's end offset minus the committed one), asked of the broker
+   * now; `{}` when no session runs or the broker does not answer within 2 s.
+   */
+  lag(): Promise<Record<string, number>>
 }
 
 /** Longest wait for the broker to answer a dead-letter produce or an offset commit. */
@@ -152,6 +170,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000
   const stallTimeoutMs = options.stallTimeoutMs ?? 30_000
   const validate = options.validate ?? validateEventShape
+  const hooks = options.observer ?? {}
   const logger = kafkaLogger(options)
   const log = (msg: string, error: unknown, fields: Record<string, unknown> = {}) =>
     logger.error({ msg, groupId: options.groupId, ...fields, error: describeKafkaError(error) })
@@ -169,6 +188,9 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let markReady: () => void = () => undefined
   const readyPromise = new Promise<void>((resolve) => (markReady = resolve))
 
+  /** The offset committed last, per `topic:partition`: what lag is measured from. */
+  const committedOffsets = new Map<string, bigint>()
+
   /** Commits, per partition, the offset after the last message of the batch. */
   const commit = async (current: Session, batch: RawMessage[]) => {
     const next = new Map<string, { topic: string; partition: number; offset: bigint }>()
@@ -180,21 +202,36 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     }
     const offsets = [...next.values()].map((entry) => ({ ...entry, leaderEpoch: -1 }))
     await withTimeout(current.consumer.commit({ offsets }), REQUEST_TIMEOUT_MS, 'no commit answer')
+    for (const [key, { offset }] of next) committedOffsets.set(key, offset)
+    hooks.committed?.()
   }
 
   const processBatch = async (current: Session, batch: RawMessage[]) => {
-    const { events, rejected } = splitBatch(batch, validate)
-    let deadLettered = !rejected.length
+    const { events, origins, rejected } = splitBatch(batch, validate)
+    const messageOf = new Map(events.map((event, i) => [event, origins[i]!]))
     let delay = retryInitialMs
     for (;;) {
       try {
-        if (!deadLettered) {
-          await deadLetters.send(rejected)
-          deadLettered = true
+        // The handler stores what it can and hands back the events that fail on their own
+        // (outside the time window, rows the store refuses): they join the messages that are
+        // not events on the dead-letter topic, so they never hold up the partition. It throws
+        // only when the store cannot take the batch now: then the batch is retried, never
+        // dead-lettered.
+        const outcome = events.length ? await options.handler.handle(events) : undefined
+        const refused: RejectedMessage[] = (outcome?.refused ?? []).flatMap(
+          ({ event, code, reason }) => {
+            const message = messageOf.get(event)
+            return message ? [{ message, reason: `${code}: ${reason}` }] : []
+          },
+        )
+        const dead = [...rejected, ...refused]
+        if (dead.length) {
+          await deadLetters.send(dead)
+          hooks.deadLettered?.(dead.length)
         }
-        if (events.length) await options.handler.handle(events)
         break
       } catch (error) {
+        hooks.batchFailed?.()
         log('kafka batch failed; it will be retried', error, { events: events.length })
         // Stopping, or a dead stream: leave the batch uncommitted, the group replays it.
         if (stopping || current.dead) return
@@ -347,6 +384,26 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   let stopped: Promise<void> | undefined
   return {
     ready: () => readyPromise,
+    async lag() {
+      const current = session
+      if (!current || current.dead || !committedOffsets.size) return {}
+      try {
+        const ends = await withTimeout(
+          current.consumer.listOffsets({ topics: [topic] }),
+          2000,
+          'no offsets answer',
+        )
+        const lag: Record<string, number> = {}
+        for (const [key, committed] of committedOffsets) {
+          const [name, partition] = key.split(':') as [string, string]
+          const end = ends.get(name)?.[Number(partition)]
+          if (end !== undefined) lag[key] = Math.max(0, Number(end - committed))
+        }
+        return lag
+      } catch {
+        return {}
+      }
+    },
     stop(stopOptions = {}) {
       stopped ??= (async () => {
         stopping = true

@@ -33,8 +33,9 @@ export function validateEventShape(value: unknown): string | undefined {
 }
 
 /**
- * Parses a fetched batch: the events for the handler, and the messages that are not JSON or
- * fail `validate`, with their reasons, for the dead-letter topic.
+ * Parses a fetched batch: the events for the handler (`origins[i]` is the message of
+ * `events[i]`), and the messages that are not JSON or fail `validate`, with their reasons, for
+ * the dead-letter topic.
  *
  * @param batch - Messages in fetch order.
  * @param validate - Returns why a parsed value is not an event, or `undefined`.
@@ -42,8 +43,9 @@ export function validateEventShape(value: unknown): string | undefined {
 export function splitBatch(
   batch: RawMessage[],
   validate: (value: unknown) => string | undefined,
-): { events: AcceptedEvent[]; rejected: RejectedMessage[] } {
+): { events: AcceptedEvent[]; origins: RawMessage[]; rejected: RejectedMessage[] } {
   const events: AcceptedEvent[] = []
+  const origins: RawMessage[] = []
   const rejected: RejectedMessage[] = []
   for (const message of batch) {
     let reason: string | undefined
@@ -59,10 +61,12 @@ export function splitBatch(
     } catch (error) {
       reason = `validate threw: ${describeKafkaError(error)}`
     }
-    if (reason === undefined) events.push(value as AcceptedEvent)
-    else rejected.push({ message, reason })
+    if (reason === undefined) {
+      events.push(value as AcceptedEvent)
+      origins.push(message)
+    } else rejected.push({ message, reason })
   }
-  return { events, rejected }
+  return { events, origins, rejected }
 }
 
 /** Options of {@link createDeadLetterSink}. */

@@ -5,23 +5,36 @@ import {
   type IndexedValidationResult,
   type ValidationError,
 } from '@trackpoint/schema'
+import { checkEventTime, eventTime, type TimeProblem, type TimeWindow } from '../eventTimeWindow'
 import type { AcceptedEvent } from '../types'
 import type { Envelope } from './envelope'
 
-/** An event refused by the tracking plan, as listed in the answer. */
+/**
+ * Why an event was refused: a tracking-plan error, a time outside the accepted window
+ * (`timestamp_in_future`, `timestamp_too_old`) or a row the store refused (`store_refused`).
+ */
+export type EventProblem =
+  ValidationError | TimeProblem | { field: string; code: 'store_refused'; message: string }
+
+/** An event refused, as listed in the answer's `rejected`. */
 export interface RejectedEvent {
   event_index: number
-  errors: ValidationError[]
+  errors: EventProblem[]
 }
+
+/** One event's result in the debug API's `validation_results`. */
+export type EventResult = Omit<IndexedValidationResult, 'errors'> & { errors: EventProblem[] }
 
 /** The events of one request, sorted into accepted (stamped) and rejected. */
 export interface SortedEvents {
   /** One result per event, in order (the debug API's `validation_results`). */
-  results: IndexedValidationResult[]
+  results: EventResult[]
   /** Valid events, stamped, ready for the bus. */
   accepted: AcceptedEvent[]
   /** Invalid events with their reasons. */
   rejected: RejectedEvent[]
+  /** The request's index of each accepted event (`accepted[i]` was event `acceptedIndexes[i]`). */
+  acceptedIndexes: number[]
 }
 
 /** Where the request came from, stamped on each event by the server. */
@@ -61,17 +74,29 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
   return false
 }
 
+/** Validates one event, then (when valid) checks its corrected time against the window. */
+function check(event: unknown, window: TimeWindow): { valid: boolean; errors: EventProblem[] } {
+  if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return TOO_DEEP
+  const result = validateEvent(event)
+  if (!result.valid) return result
+  const problem = checkEventTime(eventTime(event as CommonFields), window)
+  return problem ? { valid: false, errors: [problem] } : result
+}
+
 /**
  * Validates each event against the tracking plan (@trackpoint/schema `validateEvent`, as
- * `validateEvents` does, plus a nesting bound) and stamps the valid ones. Only the fields of §三 are copied: a client cannot set `received_at`, `client_ip` or
- * `app_id` of its own, nor smuggle other top-level fields onto the bus.
+ * `validateEvents` does, plus a nesting bound), checks its time (`timestamp + clock_offset`)
+ * against the accepted `window`, and stamps the valid ones with that corrected time. Only the
+ * fields of §三 are copied: a client cannot set `received_at`, `client_ip` or `app_id` of its
+ * own, nor smuggle other top-level fields onto the bus.
  */
-export function acceptEvents(envelope: Envelope, stamp: Stamp): SortedEvents {
-  const results = envelope.events.map((event, event_index): IndexedValidationResult => ({
+export function acceptEvents(envelope: Envelope, stamp: Stamp, window: TimeWindow): SortedEvents {
+  const results = envelope.events.map((event, event_index): EventResult => ({
     event_index,
-    ...(nestedDeeperThan(event, MAX_EVENT_DEPTH) ? TOO_DEEP : validateEvent(event)),
+    ...check(event, window),
   }))
   const accepted: AcceptedEvent[] = []
+  const acceptedIndexes: number[] = []
   const rejected: RejectedEvent[] = []
   for (const result of results) {
     if (!result.valid) {
@@ -79,11 +104,14 @@ export function acceptEvents(envelope: Envelope, stamp: Stamp): SortedEvents {
       continue
     }
     const event = envelope.events[result.event_index] as CommonFields
+    acceptedIndexes.push(result.event_index)
     accepted.push({
       event_id: event.event_id,
       event_name: event.event_name,
       user_id: event.user_id,
-      timestamp: event.timestamp,
+      timestamp: eventTime(event),
+      // Kept so the device's own reading stays known: timestamp − clock_offset.
+      ...(event.clock_offset !== undefined && { clock_offset: event.clock_offset }),
       platform: event.platform,
       page: event.page,
       session_id: event.session_id,
@@ -95,5 +123,5 @@ export function acceptEvents(envelope: Envelope, stamp: Stamp): SortedEvents {
       app_version: envelope.app_version,
     })
   }
-  return { results, accepted, rejected }
+  return { results, accepted, rejected, acceptedIndexes }
 }

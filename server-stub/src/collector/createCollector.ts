@@ -5,6 +5,7 @@ import type { Config } from '../config'
 import { HttpError } from '../http/httpError'
 import { createJsonLogger, type Logger } from '../http/logger'
 import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus'
+import { requestTarget } from '../http/requestTarget'
 import { sendJson } from '../http/sendJson'
 import type { EventBus } from '../types'
 import { createAccessPolicy } from './accessPolicy'
@@ -25,8 +26,21 @@ export interface CollectorOptions {
   config: Pick<Config, 'apps' | 'limits' | 'trustProxy'>
   /** Where accepted events go; the answer is 2xx only after `publish` resolved. */
   bus: EventBus
-  /** Whether the store answers now (health's `clickhouse_connected`). */
-  storeConnected: () => Promise<boolean>
+  /**
+   * Whether the store answers now (health's `clickhouse_connected`); leave it out when this
+   * process does not use the store (a collector-only process with Kafka).
+   */
+  storeConnected?: () => Promise<boolean>
+  /**
+   * The bus stores straight into the store (the embedded bus): health is 503 while the store is
+   * down, since nothing can be acknowledged then.
+   * @default false
+   */
+  storeRequired?: boolean
+  /** Whether the process is shutting down: health answers 503 `draining`. @default never */
+  draining?: () => boolean
+  /** More metrics in the text format appended to `/metrics` (the consumer's). @default none */
+  extraMetrics?: () => Promise<string>
   /** The clock in ms, for signatures and `received_at`. @default Date.now */
   now?: () => number
   /** Where the one-line-per-request JSON log goes. @default JSON lines on stdout */
@@ -114,7 +128,9 @@ export function createCollector(options: CollectorOptions): Collector {
   })
   const health = createHealthCheck({
     bus,
-    storeConnected: options.storeConnected,
+    ...(options.storeConnected && { storeConnected: options.storeConnected }),
+    storeRequired: options.storeRequired ?? false,
+    draining: options.draining ?? (() => false),
     breakerOpen: breaker.isOpen,
     version: options.version ?? COLLECTOR_VERSION,
     startedAt: now(),
@@ -135,7 +151,7 @@ export function createCollector(options: CollectorOptions): Collector {
     if (debug !== undefined && method === 'POST') return track(req, record, debug)
     if (path === HEALTH_ROUTE && method === 'GET') return health()
     if (path === METRICS_ROUTE && method === 'GET') {
-      const content = metrics.registry.render()
+      const content = metrics.registry.render() + ((await options.extraMetrics?.()) ?? '')
       return { status: 200, body: {}, text: { contentType: PROMETHEUS_CONTENT_TYPE, content } }
     }
     if (known) {
@@ -198,7 +214,6 @@ export function createCollector(options: CollectorOptions): Collector {
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now()
-    const path = (req.url ?? '/').split('?', 1)[0]!.replace(/(.)\/$/, '$1')
     const record: RequestRecord = {
       request_id: newRequestId(),
       method: req.method ?? 'GET',
@@ -210,6 +225,7 @@ export function createCollector(options: CollectorOptions): Collector {
     const origin = single(req.headers.origin)
     let answer: Answer
     try {
+      const path = requestTarget(req.url).pathname.replace(/(.)\/$/, '$1')
       answer = await route(req, path, record)
     } catch (error) {
       answer = failure(error, record)

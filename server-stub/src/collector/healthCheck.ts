@@ -4,7 +4,12 @@ import type { Answer } from './answer'
 /** What the health route reads. */
 export interface HealthDeps {
   bus: EventBus
-  storeConnected: () => Promise<boolean>
+  /** Whether the store answers; absent when this process does not use it (collector + Kafka). */
+  storeConnected?: () => Promise<boolean>
+  /** The bus stores straight into the store (embedded): health is 503 while it cannot. */
+  storeRequired: boolean
+  /** Whether the process is shutting down: 503 `draining`, so balancers stop sending. */
+  draining: () => boolean
   breakerOpen: () => boolean
   version: string
   startedAt: number
@@ -29,19 +34,28 @@ async function storeUp(check: () => Promise<boolean>): Promise<boolean> {
 
 /**
  * `GET /api/v1/track/health` (§五.4). `kafka_connected` reports the bus (Kafka, or the embedded
- * bus), `clickhouse_connected` the store. Status:
- * - `healthy` (200): both up;
- * - `degraded` (200): the bus takes events but the store is down; the events wait in Kafka;
+ * bus), `clickhouse_connected` the store (`null` in a collector-only process, which never uses
+ * it: Kafka is the buffer). Status:
+ * - `healthy` (200): the bus takes events (and the store answers, where this process uses it);
+ * - `degraded` (200): with Kafka, the bus takes events but the store is down; they wait there;
  * - `unhealthy` (503, so load balancers route around it): the bus is down or its breaker open,
- *   and track requests are answered 503.
+ *   or, embedded, the store is down (the embedded bus is the store);
+ * - `draining` (503): the process got SIGTERM and finishes what it has.
  */
 export function createHealthCheck(deps: HealthDeps): () => Promise<Answer> {
   return async () => {
-    const busUp = deps.bus.connected() && !deps.breakerOpen()
-    const store = await storeUp(deps.storeConnected)
-    const status = !busUp ? 'unhealthy' : store ? 'healthy' : 'degraded'
+    const store = deps.storeConnected ? await storeUp(deps.storeConnected) : null
+    const busUp =
+      deps.bus.connected() && !deps.breakerOpen() && (!deps.storeRequired || store === true)
+    const status = deps.draining()
+      ? 'draining'
+      : !busUp
+        ? 'unhealthy'
+        : store === false
+          ? 'degraded'
+          : 'healthy'
     return {
-      status: busUp ? 200 : 503,
+      status: busUp && status !== 'draining' ? 200 : 503,
       body: {
         status,
         version: deps.version,

@@ -5,8 +5,9 @@ import { clientIp } from '../http/clientIp'
 import { HttpError } from '../http/httpError'
 import type { Logger } from '../http/logger'
 import { decodeBody, readRawBody } from '../http/readBody'
-import type { EventBus } from '../types'
+import type { BatchOutcome, EventBus, RefusedEvent } from '../types'
 import type { AccessPolicy } from './accessPolicy'
+import { acceptedWindow } from '../eventTimeWindow'
 import { acceptEvents } from './acceptEvents'
 import type { Answer, RequestRecord } from './answer'
 import { authenticate } from './authenticate'
@@ -61,7 +62,10 @@ export function createTrackHandler(deps: TrackDeps) {
     new HttpError(503, message, 'overloaded', deps.overloadRetryAfter)
 
   /** Hands the accepted events to the bus and waits for its acknowledgement. */
-  const publish = async (app: AppConfig, events: Parameters<EventBus['publish']>[0]) => {
+  const publish = async (
+    app: AppConfig,
+    events: Parameters<EventBus['publish']>[0],
+  ): Promise<RefusedEvent[]> => {
     if (!guard.hasRoom(app.app_id, events.length)) {
       throw overloaded('the collector has too many events waiting for storage; retry later')
     }
@@ -71,7 +75,7 @@ export function createTrackHandler(deps: TrackDeps) {
     }
     const leave = guard.enter(app.app_id, events.length)
     // In flight until the bus settles, even after a timeout: the events may still land.
-    let published: Promise<void>
+    let published: Promise<BatchOutcome | void>
     try {
       published = deps.bus.publish(events).finally(leave)
     } catch (error) {
@@ -80,8 +84,10 @@ export function createTrackHandler(deps: TrackDeps) {
       published = Promise.reject(error as Error)
     }
     try {
-      await within(published, limits.publishTimeoutMs)
+      // Refused rows are the events' fault, not the bus's: the breaker counts a success.
+      const outcome = await within(published, limits.publishTimeoutMs)
       deps.breaker.success()
+      return outcome?.refused ?? []
     } catch (error) {
       published.catch(() => undefined)
       deps.breaker.failure()
@@ -131,7 +137,8 @@ export function createTrackHandler(deps: TrackDeps) {
     }
 
     const stamp = { app_id: app.app_id, client_ip: ip, received_at: deps.now() }
-    const { results, accepted, rejected } = acceptEvents(envelope, stamp)
+    const window = acceptedWindow(stamp.received_at, limits)
+    const { results, accepted, rejected, acceptedIndexes } = acceptEvents(envelope, stamp, window)
     if (debug) {
       // §五.3: validate and report; nothing is published.
       return {
@@ -163,17 +170,43 @@ export function createTrackHandler(deps: TrackDeps) {
         },
       }
     }
-    await publish(app, accepted)
-    record.accepted = accepted.length
-    metrics.accepted.inc({ app_id: app.app_id }, accepted.length)
+    const refused = await publish(app, accepted)
+    if (refused.length) {
+      // Embedded: rows the store refused fail alone, listed like the invalid ones.
+      const indexOf = new Map(accepted.map((event, i) => [event, acceptedIndexes[i]!]))
+      for (const { event, code, reason } of refused) {
+        metrics.rejected.inc({ reason: code })
+        rejected.push({
+          event_index: indexOf.get(event) ?? -1,
+          errors: [{ field: '', code: 'store_refused', message: reason }],
+        })
+      }
+      rejected.sort((a, b) => a.event_index - b.event_index)
+      record.rejected = rejected.length
+    }
+    const stored = accepted.length - refused.length
+    record.accepted = stored
+    metrics.accepted.inc({ app_id: app.app_id }, stored)
+    if (!stored) {
+      record.reason = 'refused_events'
+      return {
+        status: 400,
+        body: {
+          code: 400,
+          message: `none of the ${rejected.length} event(s) could be stored; see rejected for the reasons`,
+          processed_count: 0,
+          rejected,
+        },
+      }
+    }
     return {
       status: 200,
       body: {
         code: 200,
         message: rejected.length
-          ? `accepted ${accepted.length} event(s), rejected ${rejected.length}; see rejected`
+          ? `accepted ${stored} event(s), rejected ${rejected.length}; see rejected`
           : 'success',
-        processed_count: accepted.length,
+        processed_count: stored,
         ...(rejected.length > 0 && { rejected }),
       },
     }

@@ -1,6 +1,10 @@
+import { performance } from 'node:perf_hooks'
 import { validateEvent, type TrackingPlan, type ValidationError } from '@trackpoint/schema'
+import { DEFAULT_LIMITS } from '../config'
+import { acceptedWindow, checkEventTime, type TimeWindowLimits } from '../eventTimeWindow'
 import { toEventRow, type EventRow } from '../store/eventRow'
-import type { AcceptedEvent, BatchHandler, EventStore } from '../types'
+import type { AcceptedEvent, BatchHandler, EventStore, RefusedEvent } from '../types'
+import { insertIsolating } from './insertIsolating'
 
 /** Options of {@link createConsumerHandler}. */
 export interface ConsumerHandlerOptions {
@@ -22,11 +26,27 @@ export interface ConsumerHandlerOptions {
    * @default 'events'
    */
   table?: string
+  /**
+   * The accepted window of event times. Events outside it are refused (`timestamp_in_future`
+   * relative to when the collector received them, `timestamp_too_old` relative to now: the TTL
+   * would delete them) instead of stored; the collector checks the same window, so only events
+   * from an older collector or another producer meet this.
+   * @default DEFAULT_LIMITS' maxFutureMs and maxPastDays
+   */
+  timeLimits?: TimeWindowLimits
+  /** The clock, ms. @default Date.now */
+  now?: () => number
+  /** Told how long each store insert took, in seconds (metrics). @default nothing */
+  onInsert?: (seconds: number) => void
 }
 
 /**
  * The consumer role: validates each event of a batch, sends the invalid ones to `onInvalid`
- * and inserts the valid ones into the store, resolving only once both are done. The bus commits
+ * and inserts the valid ones into the store, resolving only once both are done. Events whose
+ * time is outside the accepted window, and rows the store refuses on their own (the batch is
+ * split until they stand alone, see insertIsolating.ts), are not stored: `handle` resolves
+ * with them, for the dead-letter topic. It rejects only when the store cannot take the batch
+ * now (down, overloaded), so that the bus retries it with back-off. The bus commits
  * (Kafka offsets) after that, so a crash in between replays the batch.
  *
  * Replaying is harmless by construction, and that includes the §六 rule:
@@ -59,10 +79,14 @@ export function createConsumerHandler(
   store: EventStore,
   options: ConsumerHandlerOptions = {},
 ): BatchHandler {
-  const { onInvalid, plan, table = 'events' } = options
+  const { onInvalid, plan, table = 'events', now = Date.now } = options
+  const timeLimits = options.timeLimits ?? DEFAULT_LIMITS
   return {
     async handle(events: AcceptedEvent[]) {
-      const rows: EventRow[] = []
+      const rows: { row: EventRow; event: AcceptedEvent }[] = []
+      const refused: RefusedEvent[] = []
+      const clock = now()
+      const window = acceptedWindow(clock, timeLimits)
       const invalid: [unknown, ValidationError[]][] = []
       // Duplicates inside one batch (an SDK retry that raced its first send) would merge away
       // anyway; dropping them here just keeps parts smaller.
@@ -73,15 +97,44 @@ export function createConsumerHandler(
           invalid.push([event, errors])
           continue
         }
+        // The future bound is taken from when the collector received the event, so a consumer
+        // that catches up late still stores what was in the window then.
+        const received = typeof event.received_at === 'number' ? event.received_at : clock
+        const late = checkEventTime(event.timestamp, {
+          oldest: window.oldest,
+          newest: received + timeLimits.maxFutureMs,
+        })
+        if (late) {
+          refused.push({ event, code: late.code, reason: late.message })
+          continue
+        }
         const id = event.event_id.toLowerCase()
         if (seen.has(id)) continue
         seen.add(id)
-        rows.push(toEventRow(event))
+        rows.push({ row: toEventRow(event), event })
       }
       // Valid events first: a failing dead-letter hook then replays a batch whose insert was
       // idempotent, rather than leaving valid events waiting on the dead-letter path.
-      await store.insert(table, rows)
+      const refusedRows = await insertIsolating(
+        async (part) => {
+          const started = performance.now()
+          try {
+            await store.insert(
+              table,
+              part.map(({ row }) => row),
+            )
+          } finally {
+            options.onInsert?.((performance.now() - started) / 1000)
+          }
+        },
+        rows,
+        { storeUp: () => store.connected() },
+      )
+      for (const { row, reason } of refusedRows) {
+        refused.push({ event: row.event, code: 'store_refused', reason })
+      }
       if (onInvalid) for (const [event, errors] of invalid) await onInvalid(event, errors)
+      return { refused }
     },
   }
 }

@@ -6,8 +6,13 @@ export interface ListeningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string
   port: number
-  /** Stops accepting, closes idle and open connections, and resolves when closed. */
-  close(): Promise<void>
+  /**
+   * Stops accepting connections at once, lets the requests in flight finish (closing each
+   * connection once idle), and resolves when every connection closed; after `graceMs` the
+   * connections still open are cut.
+   * @default graceMs 10000
+   */
+  close(graceMs?: number): Promise<void>
 }
 
 /**
@@ -42,10 +47,18 @@ export async function listen(
     server,
     url: `http://${shownHost}:${bound}`,
     port: bound,
-    close: () =>
+    close: (graceMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
+        // Keep-alive connections go idle between requests: close each as soon as it is. A
+        // connection in the middle of a request is left to finish it and get its answer.
+        server.closeIdleConnections()
+        const sweep = setInterval(() => server.closeIdleConnections(), 50)
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs)
+        server.once('close', () => {
+          clearInterval(sweep)
+          clearTimeout(cut)
+        })
       }),
   }
 }

@@ -39,6 +39,8 @@ export interface Registry {
   counter(name: string, help: string): Counter
   /** A gauge whose value is read from `read` at render time. */
   gauge(name: string, help: string, read: () => number): void
+  /** A gauge with one value per label set, all read from `read` at render time. */
+  labeledGauge(name: string, help: string, read: () => ReadonlyArray<[Labels, number]>): void
   histogram(name: string, help: string, buckets: readonly number[]): Histogram
   /** All metrics in the text format. */
   render(): string
@@ -69,6 +71,16 @@ export function createRegistry(): Registry {
 
     gauge(name, help, read) {
       renderers.push(() => `${header(name, help, 'gauge')}${name} ${formatNumber(read())}\n`)
+    },
+
+    labeledGauge(name, help, read) {
+      renderers.push(() => {
+        let text = header(name, help, 'gauge')
+        for (const [labels, value] of read()) {
+          text += `${name}${labelText(labels)} ${formatNumber(value)}\n`
+        }
+        return text
+      })
     },
 
     histogram(name, help, buckets) {

@@ -14,11 +14,13 @@ export interface BodyLimits {
 }
 
 /**
- * A body this much over the limit is not drained but cut off: draining lets the client read
- * the 413 (a reset connection looks like a network error, which the SDK retries), but not
- * without end.
+ * How much of a body over the limit is read and thrown away before the 413 is sent. The answer
+ * waits for the body's end because answering early and closing would leave unread bytes in the
+ * socket, and the kernel then resets the connection (RST) — the client never reads the 413,
+ * sees a network error and retries the same body for ever. Past this many bytes the connection
+ * is cut off after the answer: a client sending that much is not one the SDK ships.
  */
-const DRAIN_FACTOR = 16
+export const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 
 const tooLarge = (limit: number, what: string) =>
   new HttpError(
@@ -29,7 +31,9 @@ const tooLarge = (limit: number, what: string) =>
 
 /**
  * Reads the raw body, refusing it with 413 once it passes `maxBodyBytes`, whether the
- * client announced its `Content-Length` or not.
+ * client announced its `Content-Length` or not. The rest of a body over the limit is read and
+ * dropped (up to {@link DRAIN_LIMIT_BYTES}) before the promise rejects, so the 413 reaches the
+ * client as an answer instead of a reset connection.
  */
 export function readRawBody(req: IncomingMessage, maxBodyBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -37,23 +41,32 @@ export function readRawBody(req: IncomingMessage, maxBodyBytes: number): Promise
     let size = 0
     let failure: HttpError | undefined
     const declared = Number(req.headers['content-length'])
-    if (declared > maxBodyBytes) failure = tooLarge(maxBodyBytes, 'on the wire')
+    let cut = false
+    const cutOff = (error: HttpError) => {
+      if (cut) return
+      cut = true
+      // Answered now, and the connection cut a second later: the answer is out by then, and
+      // what the client still sends is not read any more.
+      reject(error)
+      setTimeout(() => req.destroy(), 1000).unref()
+    }
+    if (declared > maxBodyBytes) {
+      failure = tooLarge(maxBodyBytes, 'on the wire')
+      if (declared > DRAIN_LIMIT_BYTES) return cutOff(failure)
+    }
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > maxBodyBytes) failure ??= tooLarge(maxBodyBytes, 'on the wire')
       if (!failure) chunks.push(chunk)
-      else if (size > maxBodyBytes * DRAIN_FACTOR) {
-        reject(failure)
-        req.destroy()
-      }
+      else if (size > DRAIN_LIMIT_BYTES) cutOff(failure)
     })
     req.on('end', () => (failure ? reject(failure) : resolve(Buffer.concat(chunks, size))))
     // The client went away mid-body: an 'error' (ECONNRESET), or only a 'close'. Not our fault,
     // so not a 500; nobody reads the answer anyway.
-    const cutOff = () => reject(new HttpError(400, 'the request body was cut off', 'aborted'))
-    req.on('error', cutOff)
+    const aborted = () => reject(new HttpError(400, 'the request body was cut off', 'aborted'))
+    req.on('error', aborted)
     req.on('close', () => {
-      if (!req.complete) cutOff()
+      if (!req.complete) aborted()
     })
   })
 }

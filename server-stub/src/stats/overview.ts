@@ -3,6 +3,7 @@ import { createAnswerCache, type AnswerCache } from './answerCache'
 import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
 import { NO_DAYS, closedSnapshot, dayOf, splitRange, type ClosedPart } from './overviewSnapshot'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
+import { zonedOverview } from './zonedOverview'
 
 /** Page views and unique users (of page_view events). */
 export interface PageViewCounts {
@@ -55,7 +56,8 @@ const NO_BUILD = '00000000-0000-0000-0000-000000000000'
 
 /**
  * Page views and unique users per UTC day and in total, and the top pages, over page_view
- * events (each event once; unique users exact, never summed across days).
+ * events (each event once; unique users exact, never summed across days). With `tz` other than
+ * UTC the days are that zone's, read from the events (see zonedOverview.ts).
  *
  * Closed days (see overviewSnapshot.ts) come from a stored snapshot, checked against the
  * rollup's per-day counters on every request; live days (today, and closed days that received
@@ -74,6 +76,10 @@ export async function overview(
   const { topPages = 10, now = Date.now(), ...range } = options
   if (!Number.isSafeInteger(topPages) || topPages < 0) {
     throw new RangeError(`topPages must be a non-negative integer, got ${topPages}`)
+  }
+  // The rollup and snapshots are per UTC day: another zone's days are read from the events.
+  if (range.tz !== undefined && range.tz !== 'UTC') {
+    return zonedOverview(store, range, topPages, now)
   }
   const { from, to } = rangeParams(range)
   const parts = splitRange(from, to, now)

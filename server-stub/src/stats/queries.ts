@@ -1,5 +1,5 @@
 import type { EventStore } from '../types'
-import { fillDays, rangeParams, type StatsRange } from './statsRange'
+import { fillDays, zonedRangeParams, type StatsRange } from './statsRange'
 import {
   ACTION_DAILY_SQL,
   DELIVERY_DAILY_SQL,
@@ -29,7 +29,7 @@ export function rate(numerator: number, denominator: number): number {
 
 /** One day of {@link DeliveryStats} (§九). */
 export interface DeliveryDailyStats {
-  /** UTC day, `YYYY-MM-DD`. */
+  /** Day in the asked time zone (UTC by default), `YYYY-MM-DD`. */
   date: string
   /** Counted impressions (§六: once per user within 24 h). */
   views: number
@@ -95,7 +95,7 @@ const num = (value: Numeric | undefined): number => Number(value ?? 0)
  *
  * @param store - The event store.
  * @param deliveryId - The delivery (投放) id.
- * @param range - Inclusive UTC days; open bounds follow the data.
+ * @param range - Inclusive days of `range.tz` (UTC by default); open bounds follow the data.
  * @throws RangeError when the range is malformed.
  */
 export async function deliveryStats(
@@ -103,7 +103,7 @@ export async function deliveryStats(
   deliveryId: string,
   range: StatsRange = {},
 ): Promise<DeliveryStats> {
-  const params = { ...rangeParams(range), id: deliveryId, window: DEDUP_WINDOW_MS }
+  const params = { ...zonedRangeParams(range), id: deliveryId, window: DEDUP_WINDOW_MS }
   const [[users], target, daily] = await Promise.all([
     store.query<Record<'viewed_users' | 'clicked_users' | 'completed_users', Numeric>>(
       DELIVERY_USERS_SQL,
@@ -144,7 +144,7 @@ export async function deliveryStats(
  *
  * @param store - The event store.
  * @param actionId - The Action id.
- * @param range - Inclusive UTC days; open bounds follow the data.
+ * @param range - Inclusive days of `range.tz` (UTC by default); open bounds follow the data.
  * @throws RangeError when the range is malformed.
  */
 export async function actionStats(
@@ -154,7 +154,7 @@ export async function actionStats(
 ): Promise<ActionStats> {
   const rows = await store.query<
     Record<'views' | 'card_clicks' | 'starts' | 'completions', Numeric> & { date: string }
-  >(ACTION_DAILY_SQL, { ...rangeParams(range), id: actionId })
+  >(ACTION_DAILY_SQL, { ...zonedRangeParams(range), id: actionId })
   const totals = { page_views: 0, card_clicks: 0, starts: 0, completions: 0 }
   const days = rows.map((row) => {
     // Event counts add up across days (unlike unique users), so the totals are the days' sums.

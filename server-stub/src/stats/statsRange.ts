@@ -3,12 +3,28 @@
  * list every day of a range, zeros included, so charts need no gap filling.
  */
 
-/** An inclusive range of UTC days; a missing bound means "from the first / to the last data". */
+/** An inclusive range of days; a missing bound means "from the first / to the last data". */
 export interface StatsRange {
-  /** First day, `YYYY-MM-DD` (UTC), inclusive. */
+  /** First day, `YYYY-MM-DD` in `tz`, inclusive. */
   from?: string
-  /** Last day, `YYYY-MM-DD` (UTC), inclusive. */
+  /** Last day, `YYYY-MM-DD` in `tz`, inclusive. */
   to?: string
+  /**
+   * The IANA time zone whose days `from`, `to` and the daily series are (`Asia/Shanghai`).
+   * @default 'UTC'
+   */
+  tz?: string
+}
+
+/** Whether `name` is an IANA time zone this runtime knows (`Asia/Shanghai`, `UTC`). */
+export function isTimeZone(name: string): boolean {
+  if (!name || name.length > 64) return false
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
@@ -41,6 +57,45 @@ export function rangeParams(range: StatsRange): { from: string; to: string } {
   const to = range.to ?? LAST_DAY
   if (from > to) throw new RangeError(`from (${from}) must not be after to (${to})`)
   return { from, to }
+}
+
+/** The day `n` days after `day`, clamped to ClickHouse's `Date` range. */
+function shiftDay(day: string, n: number): string {
+  const shifted = new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10)
+  return shifted < FIRST_DAY ? FIRST_DAY : shifted > LAST_DAY ? LAST_DAY : shifted
+}
+
+/**
+ * {@link rangeParams} for days of a time zone, plus what the SQL needs to read them fast:
+ * `{tz:String}`, and `{from_utc:Date}` / `{to_utc:Date}`, the UTC days (the table's
+ * `event_date`, in its key) that can hold events of the zone's days — one more each side, as
+ * no zone is a day away from UTC. The SQL filters on `event_date` between those (the index)
+ * and on `toDate(timestamp, tz)` between `from` and `to` (the answer).
+ *
+ * @throws RangeError for a malformed range or an unknown time zone.
+ */
+export function zonedRangeParams(range: StatsRange): {
+  from: string
+  to: string
+  from_utc: string
+  to_utc: string
+  tz: string
+} {
+  const tz = range.tz ?? 'UTC'
+  if (!isTimeZone(tz)) {
+    throw new RangeError(
+      `tz must be an IANA time zone such as Asia/Shanghai, got ${JSON.stringify(tz)}`,
+    )
+  }
+  const { from, to } = rangeParams(range)
+  const utc = tz === 'UTC'
+  return {
+    from,
+    to,
+    from_utc: utc ? from : shiftDay(from, -1),
+    to_utc: utc ? to : shiftDay(to, 1),
+    tz,
+  }
 }
 
 /** Every day from `from` to `to`, inclusive. */

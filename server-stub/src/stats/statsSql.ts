@@ -6,7 +6,9 @@
  * - §六 counts: a fold over sorted timestamps, where a duplicate is 0 ms after its twin and so
  *   never counted twice.
  * Every query filters on the leading columns of the table's key (event_name, then delivery_id
- * or action_id), so it reads one delivery's or one action's rows. Dates are UTC days.
+ * or action_id), so it reads one delivery's or one action's rows. Days are those of the time
+ * zone `{tz:String}` (UTC by default), read through `event_date` between `{from_utc:Date}` and
+ * `{to_utc:Date}` (see zonedRangeParams), so the key still narrows the rows.
  */
 
 /**
@@ -41,7 +43,7 @@ const COUNTED_RECOMMENDATIONS = `
     FROM events
     WHERE event_name IN ('recommend_impression', 'recommend_click')
       AND delivery_id = {id:String}
-      AND event_date <= {to:Date}
+      AND event_date <= {to_utc:Date}
     GROUP BY event_name, user_id
   )`
 
@@ -50,7 +52,7 @@ export const DELIVERY_DAILY_SQL = `
 SELECT toString(date) AS date, sum(views) AS views, sum(clicks) AS clicks,
   sum(completions) AS completions
 FROM (
-  SELECT toDate(fromUnixTimestamp64Milli(counted_at, 'UTC')) AS date,
+  SELECT toDate(fromUnixTimestamp64Milli(counted_at), {tz:String}) AS date,
     countIf(event_name = 'recommend_impression') AS views,
     countIf(event_name = 'recommend_click') AS clicks,
     toUInt64(0) AS completions
@@ -59,11 +61,12 @@ FROM (
   WHERE date BETWEEN {from:Date} AND {to:Date}
   GROUP BY date
   UNION ALL
-  SELECT event_date AS date, toUInt64(0), toUInt64(0), count()
+  SELECT toDate(timestamp, {tz:String}) AS date, toUInt64(0), toUInt64(0), count()
   FROM events FINAL
   WHERE event_name = 'recommend_complete'
     AND delivery_id = {id:String}
-    AND event_date BETWEEN {from:Date} AND {to:Date}
+    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
   GROUP BY date
 )
 GROUP BY date
@@ -78,7 +81,8 @@ SELECT
 FROM events
 WHERE event_name IN ('recommend_impression', 'recommend_click', 'recommend_complete')
   AND delivery_id = {id:String}
-  AND event_date BETWEEN {from:Date} AND {to:Date}`
+  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}`
 
 /** The latest target users set for a delivery (the last PUT wins, see DELIVERIES_DDL). */
 export const TARGET_USERS_SQL = `
@@ -90,7 +94,7 @@ SELECT target_users FROM deliveries FINAL WHERE delivery_id = {id:String}`
  * card's id is its Action's id); page views count when the page_view carries the action_id.
  */
 export const ACTION_DAILY_SQL = `
-SELECT toString(event_date) AS date,
+SELECT toString(toDate(timestamp, {tz:String})) AS date,
   countIf(event_name = 'page_view') AS views,
   countIf(event_name = 'card_click') AS card_clicks,
   countIf(event_name = 'action_start') AS starts,
@@ -98,8 +102,9 @@ SELECT toString(event_date) AS date,
 FROM events FINAL
 WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete')
   AND action_id = {id:String}
-  AND event_date BETWEEN {from:Date} AND {to:Date}
-GROUP BY event_date
-ORDER BY event_date`
+  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+GROUP BY date
+ORDER BY date`
 
 // The overview's SQL is in overviewSql.ts.

@@ -5,8 +5,13 @@ export type EventRow = {
   event_id: string
   event_name: string
   user_id: string
-  /** Epoch milliseconds; ClickHouse reads a number into DateTime64(3) as milliseconds. */
+  /**
+   * Epoch milliseconds, the device's reading corrected by `clock_offset`; ClickHouse reads a
+   * number into DateTime64(3) as milliseconds.
+   */
   timestamp: number
+  /** Server clock minus device clock as the SDK measured it, ms; 0 when not sent. */
+  clock_offset: number
   app_id: string
   platform: string
   page: string
@@ -30,6 +35,7 @@ export function toEventRow(event: AcceptedEvent): EventRow {
     event_name: event.event_name,
     user_id: event.user_id,
     timestamp: event.timestamp,
+    clock_offset: event.clock_offset ?? 0,
     app_id: event.app_id ?? '',
     platform: event.platform,
     page: event.page,

@@ -160,6 +160,15 @@ export const OVERVIEW_SNAPSHOTS_DDL = `CREATE TABLE IF NOT EXISTS overview_snaps
 ORDER BY (from_date, to_date, top_pages, build_id, kind, day, page)
 TTL toDateTime(built_at) + INTERVAL 1 DAY`
 
+/**
+ * The SDK's measured clock error (server minus device, ms) beside the corrected `timestamp`:
+ * the device's own reading is `timestamp - clock_offset`. Kept to audit the correction (how
+ * far off devices are, whether a bad measurement moved events), at next to no cost: it is 0
+ * for almost every row. Older rows read 0.
+ */
+export const EVENTS_CLOCK_OFFSET_DDL = `ALTER TABLE events
+ADD COLUMN IF NOT EXISTS clock_offset Int64 DEFAULT 0`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = ['events', 'page_views_daily', 'overview_snapshots'] as const
 
@@ -181,4 +190,5 @@ export const MIGRATIONS: readonly Migration[] = [
       OVERVIEW_SNAPSHOTS_DDL,
     ],
   },
+  { version: 4, name: 'device clock offset of events', statements: [EVENTS_CLOCK_OFFSET_DDL] },
 ]

@@ -1,0 +1,79 @@
+import type { EventStore } from '../types'
+import type { OverviewStats } from './overview'
+import { dayOf, firstRetainedDay } from './overviewSnapshot'
+import { fillDays, zonedRangeParams, type StatsRange } from './statsRange'
+
+/**
+ * The overview in the days of a time zone other than UTC, straight from `events` (each event
+ * once with FINAL, unique users exact). The rollup and the snapshots are kept per UTC day, so
+ * they cannot answer a day that runs from 16:00 to 16:00 UTC; this reads the range's page_view
+ * rows instead (~1 s over 10 M events, where the UTC overview answers in ~0.1 s). As the UTC
+ * overview does, it leaves out UTC days the 3-month TTL removes.
+ */
+const ZONED_OVERVIEW_SQL = `
+SELECT 'day' AS kind, toString(toDate(timestamp, {tz:String})) AS key,
+  count() AS pv, uniqExact(user_id) AS uv
+FROM events FINAL
+WHERE event_name = 'page_view'
+  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+GROUP BY key
+UNION ALL
+SELECT 'total', '', count(), uniqExact(user_id)
+FROM events FINAL
+WHERE event_name = 'page_view'
+  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+UNION ALL
+SELECT 'page', page, pv, uv FROM (
+  SELECT page, count() AS pv, uniqExact(user_id) AS uv
+  FROM events FINAL
+  WHERE event_name = 'page_view'
+    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+  GROUP BY page
+  ORDER BY pv DESC, page
+  LIMIT {limit:UInt32}
+)`
+
+type Numeric = number | string
+
+/**
+ * {@link OverviewStats} over the days of `range.tz`.
+ *
+ * @param store - The event store.
+ * @param range - Inclusive days of `range.tz`; open bounds follow the data.
+ * @param topPages - How many pages `top_pages` lists.
+ * @param now - The current time, ms (decides which days the TTL removed).
+ * @throws RangeError when the range or time zone is malformed.
+ */
+export async function zonedOverview(
+  store: EventStore,
+  range: StatsRange,
+  topPages: number,
+  now: number,
+): Promise<OverviewStats> {
+  const params = zonedRangeParams(range)
+  const retained = firstRetainedDay(dayOf(now))
+  if (params.from_utc < retained) params.from_utc = retained
+  const rows = await store.query<{ kind: string; key: string; pv: Numeric; uv: Numeric }>(
+    ZONED_OVERVIEW_SQL,
+    { ...params, limit: topPages },
+  )
+  const days: OverviewStats['daily_stats'] = []
+  const pages: OverviewStats['top_pages'] = []
+  let total = { pv: 0, uv: 0 }
+  for (const row of rows) {
+    const counts = { pv: Number(row.pv), uv: Number(row.uv) }
+    if (row.kind === 'day') days.push({ date: row.key, ...counts })
+    else if (row.kind === 'page') pages.push({ page: row.key, ...counts })
+    else total = counts
+  }
+  days.sort((a, b) => (a.date < b.date ? -1 : 1))
+  pages.sort((a, b) => b.pv - a.pv || (a.page < b.page ? -1 : a.page > b.page ? 1 : 0))
+  return {
+    ...total,
+    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
+    top_pages: pages,
+  }
+}
