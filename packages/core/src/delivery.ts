@@ -48,7 +48,12 @@ export function createDelivery(
   const clock = createServerClock()
   const post = createOffThreadPost()
   const inFlight = new Set<string>()
-  /** What the page-exit beacons carried: the normal path skips them while the page is hidden. */
+  /**
+   * What the page-exit beacons carried. The normal path skips them for the rest of this page's
+   * life (a tab only hidden, or restored from the back/forward cache, does not send them twice);
+   * they stay stored, so the next page load — or another tab that takes over sending — sends
+   * them again for confirmation, and the collector counts each event_id once.
+   */
   const beaconed = new Set<string>()
   const busy = { has: (id: string) => inFlight.has(id) || beaconed.has(id) }
   let leader = false
@@ -255,7 +260,7 @@ export function createDelivery(
     /** New events were queued: send now if a batch is full, else within `flushInterval`. */
     schedule(): void {
       if (!leader) return
-      if (queue.count() - inFlight.size >= settings.batchSize) void pump()
+      if (queue.count() - inFlight.size - beaconed.size >= settings.batchSize) void pump()
       else if (queue.count() > 0) arm(settings.flushInterval)
     },
 
@@ -285,10 +290,7 @@ export function createDelivery(
     /**
      * The page is hidden or going away: hand what is not confirmed to the browser with
      * beacons, each within `maxBatchBytes` and all within the 64 KB keepalive budget. The
-     * events stay stored: a beacon is never confirmed. While the page stays hidden the normal
-     * path leaves them alone; once it is shown again they are sent once more to be confirmed
-     * (same event_id: the collector counts each once), and if the page is closed instead the
-     * next visit does that.
+     * events stay stored (a beacon is never confirmed) but this page sends them no more.
      */
     exit(): void {
       void queue.flush()
@@ -323,12 +325,8 @@ export function createDelivery(
       }
     },
 
-    /**
-     * The page is visible again (or restored from the back/forward cache): a new exit budget,
-     * and what the beacons carried is sent again to be confirmed.
-     */
+    /** The page is visible again (or restored from the back/forward cache): a new exit budget. */
     resume(): void {
-      beaconed.clear()
       exitBudget = BEACON_BUDGET
     },
 
