@@ -89,13 +89,19 @@ describe('createPersistentStore', () => {
     expect(onFallback.mock.calls[0]![0]).toMatchObject({ name: 'QuotaExceededError' })
   })
 
-  it('goes on in IndexedDB on a new connection when the browser closed the old one', async () => {
+  /** A persistent store with `a` written, and the IndexedDB connection it wrote it on. */
+  async function storeAndConnection() {
     const onFallback = vi.fn()
     const store = createPersistentStore('shop', onFallback)
     const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
     await store.setMany([['a', 1]])
     const connection = transaction.mock.contexts[0] as IDBDatabase
     transaction.mockRestore()
+    return { onFallback, store, connection }
+  }
+
+  it('goes on in IndexedDB on a new connection when the browser closed the old one', async () => {
+    const { onFallback, store, connection } = await storeAndConnection()
     // A connection closed without a `close` event (Safari does this, and idb-keyval reopens
     // only on that event): every later transaction on it throws InvalidStateError.
     connection.close()
@@ -106,12 +112,7 @@ describe('createPersistentStore', () => {
   })
 
   it('falls back once a new connection fails too', async () => {
-    const onFallback = vi.fn()
-    const store = createPersistentStore('shop', onFallback)
-    const transaction = vi.spyOn(IDBDatabase.prototype, 'transaction')
-    await store.setMany([['a', 1]])
-    const connection = transaction.mock.contexts[0] as IDBDatabase
-    transaction.mockRestore()
+    const { onFallback, store, connection } = await storeAndConnection()
     vi.spyOn(scope.indexedDB!, 'open').mockImplementation(() => {
       throw new DOMException('Internal error opening backing store', 'UnknownError')
     })
