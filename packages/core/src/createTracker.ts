@@ -18,6 +18,13 @@ declare const __SDK_VERSION__: string
 /** The version of @trackpoint/core, sent as `sdk_version`. */
 export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_VERSION__ : 'dev'
 
+/**
+ * Events the deferred drain serialises and stores per task: a burst of 1,000 `track()` calls
+ * drained at once held a 4×-throttled CPU for 55–80 ms; 200 take about a fifth of that
+ * (docs/benchmarks.md).
+ */
+const DRAIN_SLICE = 200
+
 /** A tracker that does nothing, for Node and server-side rendering. */
 const inertTracker = (): Tracker => ({
   track: () => undefined,
@@ -74,20 +81,25 @@ export function createTracker(options: TrackerOptions): Tracker {
   )
 
   const eventId = createEventIds()
-  let pending: TrackedEvent[] = []
+  const pending: TrackedEvent[] = []
   let drainScheduled = false
   let stopped = false
   let sampled = isSampledIn(identity.userId, sampleRate)
 
   /**
    * The deferred half of `track()`: serialise, persist, then let delivery decide when to send.
-   * Runs once per macrotask however many events were tracked in it.
+   * Runs once per macrotask however many events were tracked in it, `limit` events at a time:
+   * the rest in the next task, so input and rendering run in between (a hidden page has no one
+   * waiting, and its timers may run once a minute: all at once there).
    */
-  const drain = (): Promise<void> | undefined => {
+  const drain = (limit = document.visibilityState === 'hidden' ? Infinity : DRAIN_SLICE) => {
     drainScheduled = false
     if (!pending.length) return
-    const events = pending
-    pending = []
+    const events = pending.splice(0, limit)
+    if (pending.length) {
+      drainScheduled = true
+      setTimeout(drain, 0)
+    }
     identity.save()
     if (o.sign) delivery.prepareExit()
     const queued: QueuedEvent[] = []
@@ -113,7 +125,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   const onHide = () => {
-    void drain()
+    // Everything, now: the exit beacon carries what the queue holds.
+    void drain(Infinity)
     delivery.exit()
   }
   // Leaving the page also gives the sending-tab lock up: the next page of the site asks for it,
@@ -197,7 +210,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
     async flush() {
       try {
-        await drain()
+        for (let slice; (slice = drain());) await slice
         await delivery.flush()
       } catch (cause) {
         reporter.error({ kind: 'internal', message: 'flush() failed', cause })
