@@ -6,7 +6,7 @@
 //   --profile          always take the Trackpoint CPU profile (default: only above 2× the floor)
 //   --out=FILE         where to write the report (default docs/benchmarks.md)
 //   --no-sizes         skip the size benchmark
-//   --long-task-rounds=3  rounds of the long-task benchmark (4× CPU throttling; bench/longTasks.mjs)
+//   --long-task-rounds=5  rounds of the long-task benchmark (4× CPU throttling; bench/longTasks.mjs)
 //   --no-long-tasks    skip it
 //   --driver=cdp       how Chromium is driven: cdp (a bare CDP pipe, default) or playwright
 //                      (adds its Network instrumentation to every request; see browser.mjs)
@@ -55,7 +55,7 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/benchmarks.md' },
     'no-sizes': { type: 'boolean', default: false },
-    'long-task-rounds': { type: 'string', default: '3' },
+    'long-task-rounds': { type: 'string', default: '5' },
     'no-long-tasks': { type: 'boolean', default: false },
     driver: { type: 'string', default: 'cdp' },
   },
