@@ -19,11 +19,13 @@ declare const __SDK_VERSION__: string
 export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_VERSION__ : 'dev'
 
 /**
- * Events the deferred drain serialises and stores per task: a burst of 1,000 `track()` calls
- * drained at once held a 4×-throttled CPU for 55–80 ms; 200 take about a fifth of that
- * (docs/benchmarks.md).
+ * How long (ms) the deferred drain serialises before it stores what it has and leaves the rest
+ * to the next task: a burst of 1,000 `track()` calls drained at once held a 4×-throttled CPU
+ * for 55–80 ms (docs/benchmarks.md). Storing a slice costs about as much again, and a slice
+ * ends only on a segment, so a task takes a few times this. By time, not by count: a fast
+ * machine still stores a burst in a few IndexedDB transactions, each of which costs too.
  */
-const DRAIN_SLICE = 200
+const DRAIN_SLICE_MS = 4
 
 /** A tracker that does nothing, for Node and server-side rendering. */
 const inertTracker = (): Tracker => ({
@@ -54,7 +56,15 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker()
 
   const o = resolveOptions(options)
-  const { appId, debug, maxBatchBytes, rateLimitPerSecond, debounceMs, sampleRate } = o
+  const {
+    appId,
+    debug,
+    maxBatchBytes,
+    maxBatchEvents,
+    rateLimitPerSecond,
+    debounceMs,
+    sampleRate,
+  } = o
   const plugins = o.plugins ?? []
   const reporter = createReporter(debug, o.onError)
   const identity = createIdentity(appId, o.sessionTimeout, o.sessionMaxAge)
@@ -88,22 +98,23 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   /**
    * The deferred half of `track()`: serialise, persist, then let delivery decide when to send.
-   * Runs once per macrotask however many events were tracked in it, `limit` events at a time:
-   * the rest in the next task, so input and rendering run in between (a hidden page has no one
-   * waiting, and its timers may run once a minute: all at once there).
+   * Runs once per macrotask however many events were tracked in it, for ~DRAIN_SLICE_MS: the
+   * rest in the next task, so input and rendering run in between. `all` at once on page exit
+   * and while hidden (no one is waiting then, and timers there may run once a minute).
    */
-  const drain = (limit = document.visibilityState === 'hidden' ? Infinity : DRAIN_SLICE) => {
+  const drain = (all = document.visibilityState === 'hidden') => {
     drainScheduled = false
     if (!pending.length) return
-    const events = pending.splice(0, limit)
-    if (pending.length) {
-      drainScheduled = true
-      setTimeout(drain, 0)
-    }
-    identity.save()
-    if (o.sign) delivery.prepareExit()
+    const start = performance.now()
     const queued: QueuedEvent[] = []
-    for (const event of events) {
+    let i = 0
+    // A slice ends only on a segment boundary (read the clock once per segment): a stored
+    // segment that a batch takes only in part is written again, which costs more than the slice.
+    while (
+      i < pending.length &&
+      (all || i % maxBatchEvents || performance.now() - start < DRAIN_SLICE_MS)
+    ) {
+      const event = pending[i++]!
       const json = toJson(event)
       const bytes = json ? utf8Length(json) : 0
       if (json && bytes <= maxBatchBytes - ENVELOPE_RESERVE) {
@@ -116,6 +127,13 @@ export function createTracker(options: TrackerOptions): Tracker {
         })
       }
     }
+    pending.splice(0, i)
+    if (pending.length) {
+      drainScheduled = true
+      setTimeout(drain, 0)
+    }
+    identity.save()
+    if (o.sign) delivery.prepareExit()
     return queue
       .write(queued, () => delivery.leader, delivery.inFlight)
       .then(() => (delivery.leader ? delivery.schedule() : channel?.postMessage('stored')))
@@ -126,7 +144,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const onHide = () => {
     // Everything, now: the exit beacon carries what the queue holds.
-    void drain(Infinity)
+    void drain(true)
     delivery.exit()
   }
   // Leaving the page also gives the sending-tab lock up: the next page of the site asks for it,

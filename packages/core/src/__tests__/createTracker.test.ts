@@ -135,20 +135,26 @@ describe('a burst of calls in one task', () => {
       ([value]) => (value as { event_name?: string } | null)?.event_name === 'card_click',
     ).length
 
-  it('is stored 200 events per task, and sends every event once, in order', async () => {
-    const tracker = makeTracker({ rateLimitPerSecond: 1e6, batchSize: 100 })
+  it('is stored over short tasks, whole segments each, and sends every event once, in order', async () => {
+    const tracker = makeTracker({ rateLimitPerSecond: 1e6, batchSize: 100, maxBatchEvents: 50 })
     const stringify = vi.spyOn(JSON, 'stringify')
     const serialised = serialisedBy(stringify)
     cards(tracker, 1000)
     expect(serialised()).toBe(0)
-    // One task each: input and rendering can run in between.
+    // A slow device: every clock reading is 1.5 ms after the one before.
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 1.5))
+    // One task each, so input and rendering can run in between; each ends on a segment.
+    vi.advanceTimersToNextTimer()
+    expect(serialised()).toBe(100)
     vi.advanceTimersToNextTimer()
     expect(serialised()).toBe(200)
-    vi.advanceTimersToNextTimer()
-    expect(serialised()).toBe(400)
+    clock.mockRestore()
     await tracker.flush()
     expect(serialised()).toBe(1000)
     expect(cardIds()).toEqual(Array.from({ length: 1000 }, (_, i) => `card_${i}`))
+    // Batches lined up with the stored segments.
+    expect(collector.requests.map((r) => r.body.events.length)).toEqual(Array(20).fill(50))
     stringify.mockRestore()
   })
 
