@@ -259,6 +259,45 @@ describe('createEventQueue: load (segments from other tabs)', () => {
     expect(ids(sender.pending(NONE))).toEqual(ids(written))
   })
 
+  it('reads a large backlog 5 segments per task, oldest first, every event once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] })
+    vi.setSystemTime(1_000_000)
+    const memory = createMemoryStore()
+    const reads: number[] = []
+    const store: KeyValueStore = {
+      ...memory,
+      getMany: (keys) => (reads.push(keys.length), memory.getMany(keys)),
+    }
+    // 12 segments of 3 events.
+    const written = events(36)
+    await setup({}, store).queue.write(written, share, NONE)
+    const { queue: sender } = setup({}, store)
+    const loading = sender.load(NONE)
+    await new Promise((resolve) => setImmediate(resolve))
+    // One slice, then the task ends: the rest waits for a later task (a timer here).
+    expect(reads).toEqual([5])
+    expect(ids(sender.take(100, 1_000_000, NONE, 0))).toEqual(ids(written.slice(0, 15)))
+    await vi.runAllTimersAsync()
+    await loading
+    expect(reads).toEqual([5, 5, 2])
+    expect(ids(sender.pending(NONE))).toEqual(ids(written))
+  })
+
+  it('resolves in a task of its own after reading, so a send that follows is not added to it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const store = createMemoryStore()
+    await setup({}, store).queue.write(events(6), share, NONE)
+    const { queue: sender } = setup({}, store)
+    let loaded = false
+    const loading = sender.load(NONE).then(() => (loaded = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(sender.count()).toBe(6)
+    expect(loaded).toBe(false)
+    await vi.runAllTimersAsync()
+    await loading
+    expect(loaded).toBe(true)
+  })
+
   it('drops the oldest loaded events beyond the bounds', async () => {
     const store = createMemoryStore()
     await setup({}, store).queue.write(events(6), share, NONE)
