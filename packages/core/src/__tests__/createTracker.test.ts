@@ -141,9 +141,9 @@ describe('a burst of calls in one task', () => {
     const serialised = serialisedBy(stringify)
     cards(tracker, 1000)
     expect(serialised()).toBe(0)
-    // A slow device: every clock reading is 1.5 ms after the one before.
+    // A slow device: every clock reading is 3 ms after the one before.
     let now = 0
-    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 1.5))
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 3))
     // One task each, so input and rendering can run in between; each ends on a segment.
     vi.advanceTimersToNextTimer()
     expect(serialised()).toBe(100)
