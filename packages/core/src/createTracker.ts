@@ -21,7 +21,7 @@ export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_V
 /**
  * How long (ms) the deferred drain serialises before it stores what it has and leaves the rest
  * to the next task: a burst of 1,000 `track()` calls drained at once held a 4×-throttled CPU
- * for 55–80 ms (docs/benchmarks.md). Storing a slice costs about as much again, and a slice
+ * for 45–80 ms (docs/benchmarks.md). Storing a slice costs about as much again, and a slice
  * ends only on a segment, so a task takes two to three times this. By time, not by count: a
  * fast machine still stores a burst in a few IndexedDB transactions, each of which costs the
  * main thread too (4 ms slices made the 10,000-call benchmark ~13 % dearer, 8 ms ~7 %).

@@ -38,7 +38,7 @@ export type QueueLimits = Pick<
  */
 /**
  * Segments `load` reads and parses per task: a backlog of 10,000 events (100 segments) read at
- * once held a 4×-throttled CPU for 150–230 ms (docs/benchmarks.md), 10 segments 40–60 ms.
+ * once held a 4×-throttled CPU for 130–230 ms (docs/benchmarks.md), 10 segments 40–60 ms.
  */
 const LOAD_SLICE = 5
 
