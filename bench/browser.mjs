@@ -1,5 +1,5 @@
 // Two ways to drive Debian's Chromium, with one interface (`openPage` → CDP sessions, evaluate,
-// close):
+// close; `browserSession` → the browser target's CDP session, for tracing):
 //
 // - `cdp` (default): a minimal Chrome DevTools Protocol client over `--remote-debugging-pipe`.
 //   The page runs with no DevTools domain enabled but the ones the harness asks for.
