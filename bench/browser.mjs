@@ -1,5 +1,5 @@
 // Two ways to drive Debian's Chromium, with one interface (`openPage` → CDP sessions, evaluate,
-// close):
+// close; `browserSession` → the browser target's CDP session, for tracing):
 //
 // - `cdp` (default): a minimal Chrome DevTools Protocol client over `--remote-debugging-pipe`.
 //   The page runs with no DevTools domain enabled but the ones the harness asks for.
@@ -51,6 +51,8 @@ async function launchCdp({ executablePath, args, userAgent, timeoutMs }) {
   proc.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
   const [, , , toBrowser, fromBrowser] = proc.stdio
   const pending = new Map()
+  /** Event listeners by method (browser-level events, e.g. `Tracing.tracingComplete`). */
+  const listeners = new Map()
   let nextId = 1
   let buffered = ''
   let exited = false
@@ -73,7 +75,11 @@ async function launchCdp({ executablePath, args, userAgent, timeoutMs }) {
       const message = JSON.parse(buffered.slice(0, end))
       buffered = buffered.slice(end + 1)
       const call = message.id !== undefined && pending.get(message.id)
-      if (!call) continue // events: the harness polls instead of listening
+      if (!call) {
+        // Events: most of the harness polls instead; the few it listens to are here.
+        if (message.method) listeners.get(message.method)?.forEach((fn) => fn(message.params))
+        continue
+      }
       pending.delete(message.id)
       if (message.error) call.reject(new Error(`${call.method}: ${message.error.message}`))
       else call.resolve(message.result)
@@ -111,6 +117,15 @@ async function launchCdp({ executablePath, args, userAgent, timeoutMs }) {
 
   return {
     version: version.product.replace(/^.*?\//, ''),
+    /** The browser target's CDP session: `send(method, params)`, `on(event, fn)` → off. */
+    browserSession: async () => ({
+      send: (method, params) => send(method, params),
+      on(method, fn) {
+        if (!listeners.has(method)) listeners.set(method, new Set())
+        listeners.get(method).add(fn)
+        return () => listeners.get(method).delete(fn)
+      },
+    }),
     async openPage(url, { sessions = 1, ready = 'true', timeoutMs: limit = 30_000 } = {}) {
       const { browserContextId } = await send('Target.createBrowserContext', {
         disposeOnDetach: true,
@@ -162,6 +177,16 @@ async function launchPlaywright({ executablePath, args, userAgent, timeoutMs }) 
   })
   return {
     version: browser.version(),
+    async browserSession() {
+      const session = await browser.newBrowserCDPSession()
+      return {
+        send: (method, params) => session.send(method, params),
+        on(method, fn) {
+          session.on(method, fn)
+          return () => session.off(method, fn)
+        },
+      }
+    },
     async openPage(url, { sessions = 1, ready = 'true', timeoutMs: limit = 30_000 } = {}) {
       const context = await browser.newContext({ userAgent })
       const page = await context.newPage()

@@ -6,6 +6,8 @@
 //   --profile          always take the Trackpoint CPU profile (default: only above 2× the floor)
 //   --out=FILE         where to write the report (default docs/benchmarks.md)
 //   --no-sizes         skip the size benchmark
+//   --long-task-rounds=5  rounds of the long-task benchmark (4× CPU throttling; bench/longTasks.mjs)
+//   --no-long-tasks    skip it
 //   --driver=cdp       how Chromium is driven: cdp (a bare CDP pipe, default) or playwright
 //                      (adds its Network instrumentation to every request; see browser.mjs)
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.mjs'
@@ -15,6 +17,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser } from './browser.mjs'
+import { BEFORE_FILE, buildLongTaskPages, runLongTasks } from './longTasks.mjs'
 import { buildPages } from './pages.mjs'
 import { ROOT, RESULTS } from './paths.mjs'
 import { moduleTable, splitSelfTimes } from './profile.mjs'
@@ -31,11 +34,13 @@ import {
 } from './trackCost.mjs'
 
 /** The whole run is bounded; past this the browser and servers are closed and the run fails. */
-const DEADLINE_MS = 9 * 60_000
+const DEADLINE_MS = 12 * 60_000
 /** No track() round starts that would likely end later than this after the start. */
 const ROUNDS_BUDGET_MS = 6.5 * 60_000
 /** The same for the rounds of the Trackpoint diagnosis (ablation), which come after. */
 const DIAGNOSIS_BUDGET_MS = 8 * 60_000
+/** The same for the rounds of the long-task benchmark, which come last. */
+const LONG_TASKS_BUDGET_MS = 11 * 60_000
 const CHROMIUM_ARGS = [
   ...CHROMIUM_FLAGS,
   // No request can leave the machine: every host but 127.0.0.1 fails to resolve.
@@ -50,6 +55,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     out: { type: 'string', default: 'docs/benchmarks.md' },
     'no-sizes': { type: 'boolean', default: false },
+    'long-task-rounds': { type: 'string', default: '5' },
+    'no-long-tasks': { type: 'boolean', default: false },
     driver: { type: 'string', default: 'cdp' },
   },
 })
@@ -127,6 +134,7 @@ async function main() {
     www,
     withTrackpoint ? [...subjects, ...ABLATION_SUBJECTS, PROFILE_SUBJECT] : subjects,
   )
+  if (!args['no-long-tasks']) await buildLongTaskPages(www)
   const site = await startStaticServer(www)
   cleanups.push(site.close)
   const sink = await startSink()
@@ -199,6 +207,18 @@ async function main() {
     }
   }
 
+  let longTasks
+  if (!args['no-long-tasks']) {
+    const ltRounds = Number(args['long-task-rounds'])
+    log(`long tasks: ${ltRounds} rounds × 3 cases × (SDK, baseline), CPU throttled 4×`)
+    longTasks = await runLongTasks(env, {
+      rounds: ltRounds,
+      deadline: started + LONG_TASKS_BUDGET_MS,
+      log,
+    })
+    longTasks.before = JSON.parse(await readFile(BEFORE_FILE, 'utf8').catch(() => 'null'))
+  }
+
   const argv = process.argv.slice(2).join(' ')
   const command =
     process.env.npm_lifecycle_event === 'bench'
@@ -207,6 +227,7 @@ async function main() {
   const result = {
     command,
     date: new Date().toISOString(),
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
     machine,
     versions,
     config: {
@@ -222,6 +243,7 @@ async function main() {
     summary,
     ablation,
     profile,
+    longTasks,
     durationS: (performance.now() - started) / 1000,
   }
   await writeFile(join(RESULTS, 'results.json'), JSON.stringify(result, null, 2))

@@ -1,4 +1,5 @@
 import type { ResolvedOptions } from './options'
+import { nextTask } from './nextTask'
 import type { KeyValueStore } from './storage'
 import { utf8Length } from './utf8Length'
 
@@ -38,6 +39,12 @@ export type QueueLimits = Pick<
  * raw newline): the structured clone IndexedDB makes of one string is a copy, while an array
  * of objects costs a walk per event (measured in docs/benchmarks.md).
  */
+/**
+ * Segments `load` reads and parses per task: a backlog of 10,000 events (100 segments) read at
+ * once held a 4×-throttled CPU for 130–230 ms (docs/benchmarks.md), 10 segments 40–60 ms.
+ */
+const LOAD_SLICE = 5
+
 const pack = (events: QueuedEvent[]): string => events.map((e) => e.json).join('\n')
 
 /**
@@ -62,14 +69,6 @@ const unpack = (text: string): [QueuedEvent[], number] => {
   }
   return [events, bad]
 }
-
-/**
- * Lets the page's own tasks run between slices of a long job (loading a backlog of thousands
- * of events), so the SDK never holds the main thread for a long task (> 50 ms).
- * https://web.dev/articles/optimize-long-tasks
- */
-const SLICE_MS = 8
-const yieldToPage = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /**
  * The persistent queue. Events are written to the store in segments (one key holds up to
@@ -230,34 +229,36 @@ export function createEventQueue(
       const known = new Set([...segments.map((s) => s.key), ...doomed])
       const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
       if (!fresh.length) return
-      const values = await readEach(fresh)
       let corrupt = 0
       const repaired: [string, string][] = []
       const unreadable: string[] = []
-      let sliceStart = performance.now()
-      for (let i = 0; i < fresh.length; i++) {
-        if (performance.now() - sliceStart > SLICE_MS) {
-          await yieldToPage()
-          sliceStart = performance.now()
-        }
-        const key = fresh[i]!
-        const text = values[i]
-        // undefined: deleted meanwhile (confirmed by another sender) or not readable now
-        if (text === undefined || segments.some((s) => s.key === key)) continue
-        const [loaded, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
-        corrupt += bad
-        if (!loaded.length) unreadable.push(key)
-        else {
-          if (bad) repaired.push([key, pack(loaded)])
-          segments.push({ key, events: loaded, stored: true })
-        }
+      for (let i = 0; i < fresh.length; i += LOAD_SLICE) {
+        // Oldest first, a slice per task (what is loaded can be sent meanwhile); the caller
+        // goes on in a task of its own too, so sending does not add to the last slice.
+        if (i) await nextTask()
+        const keys = fresh.slice(i, i + LOAD_SLICE)
+        const values = await readEach(keys)
+        keys.forEach((key, j) => {
+          const text = values[j]
+          // undefined: deleted meanwhile (confirmed by another sender) or not readable now;
+          // another load (or a write) may have added the key meanwhile.
+          if (text === undefined || segments.some((s) => s.key === key)) return
+          const [loaded, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
+          corrupt += bad
+          if (!loaded.length) unreadable.push(key)
+          else {
+            if (bad) repaired.push([key, pack(loaded)])
+            segments.push({ key, events: loaded, stored: true })
+          }
+        })
+        segments.sort((a, b) => (a.key < b.key ? -1 : 1))
       }
-      segments.sort((a, b) => (a.key < b.key ? -1 : 1))
       if (corrupt) {
         onDrop(corrupt, 'corrupt')
         await Promise.all([store.delMany(unreadable), repaired.length && store.setMany(repaired)])
       }
       enforceLimits(inFlight)
+      await nextTask()
     },
 
     /**

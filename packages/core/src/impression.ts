@@ -68,6 +68,14 @@ interface Group {
   watches: Map<Element, Set<Watch>>
 }
 
+/**
+ * The longest the entries of one callback may hold the main thread (ms) before the rest wait
+ * for a later task: 200 elements entering the view at once cost ~40 ms on a 4×-throttled CPU,
+ * near the 50 ms of a long task (docs/benchmarks.md). An entry that waits starts its count
+ * when handled, a few ms late: never early, like one delivered late by a busy page.
+ */
+const SLICE_MS = 8
+
 const groups = new Map<number, Group>()
 /** Element → key → page view in which its impression fired. Weak: it dies with the element. */
 const fired = new WeakMap<Element, Map<string, number>>()
@@ -131,37 +139,44 @@ function unobserve(group: Group, threshold: number, element: Element): void {
 function groupFor(threshold: number): Group {
   const existing = groups.get(threshold)
   if (existing) return existing
+  /** Entries reported but not handled yet: a large callback is handled over several tasks. */
+  const backlog: IntersectionObserverEntry[] = []
+  const handle = (): void => {
+    // Entries queued before the group was dropped must not touch a newer group.
+    if (groups.get(threshold) !== group) return
+    const start = performance.now()
+    for (let entry; (entry = backlog.shift());) {
+      // Ratios are rounded: a threshold crossing can report 0.4999 for 0.5.
+      const visible = entry.isIntersecting && entry.intersectionRatio >= threshold - 1e-3
+      for (const watch of group.watches.get(entry.target) ?? []) {
+        if (visible && !watch.inView) enter(watch)
+        else if (!visible && watch.inView) leave(watch)
+      }
+      if (backlog.length && performance.now() - start >= SLICE_MS) {
+        setTimeout(handle, 0)
+        return
+      }
+    }
+    // An element removed from the DOM is forgotten, so an app that never calls stop() does
+    // not keep detached nodes alive. Removing a visible element always brings a callback (its
+    // ratio drops to 0); removed invisible ones are swept on the next callback. Cheaper than
+    // a MutationObserver, which would run on every DOM change. Only an element seen in the
+    // DOM counts as removed: one observed before it is attached waits to be attached.
+    // https://w3c.github.io/IntersectionObserver/#update-intersection-observations-algo
+    for (const [element, watches] of [...group.watches]) {
+      for (const watch of watches) {
+        if (element.isConnected) watch.wasConnected = true
+        else if (watch.wasConnected && watch.stopWhenRemoved) {
+          leave(watch)
+          watches.delete(watch)
+        }
+      }
+      if (!watches.size) unobserve(group, threshold, element)
+    }
+  }
   const observer = new IntersectionObserver(
-    (entries) => {
-      // A callback queued before the group was dropped must not touch a newer group.
-      if (groups.get(threshold) !== group) return
-      for (const entry of entries) {
-        const watches = group.watches.get(entry.target)
-        if (!watches) continue
-        // Ratios are rounded: a threshold crossing can report 0.4999 for 0.5.
-        const visible = entry.isIntersecting && entry.intersectionRatio >= threshold - 1e-3
-        for (const watch of watches) {
-          if (visible && !watch.inView) enter(watch)
-          else if (!visible && watch.inView) leave(watch)
-        }
-      }
-      // An element removed from the DOM is forgotten, so an app that never calls stop() does
-      // not keep detached nodes alive. Removing a visible element always brings a callback (its
-      // ratio drops to 0); removed invisible ones are swept on the next callback. Cheaper than
-      // a MutationObserver, which would run on every DOM change. Only an element seen in the
-      // DOM counts as removed: one observed before it is attached waits to be attached.
-      // https://w3c.github.io/IntersectionObserver/#update-intersection-observations-algo
-      for (const [element, watches] of [...group.watches]) {
-        for (const watch of watches) {
-          if (element.isConnected) watch.wasConnected = true
-          else if (watch.wasConnected && watch.stopWhenRemoved) {
-            leave(watch)
-            watches.delete(watch)
-          }
-        }
-        if (!watches.size) unobserve(group, threshold, element)
-      }
-    },
+    // Entries wait behind those of an earlier callback still being handled, in order.
+    (entries) => backlog.push(...entries) === entries.length && handle(),
     { threshold },
   )
   // The callback above runs asynchronously, after this assignment.

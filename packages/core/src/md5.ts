@@ -1,7 +1,7 @@
 /**
  * MD5 (RFC 1321) of a string's UTF-8 bytes, as 32 lower-case hex digits: only what the §五.5
  * signature needs. We use this instead of spark-md5, whose incremental and ArrayBuffer APIs
- * cannot be tree-shaken and cost 3 KB min+gzip, nearly half the core's 7 KB budget; spark-md5
+ * cannot be tree-shaken and cost 3 KB min+gzip, nearly half the core's 7.5 KB budget; spark-md5
  * stays as the reference this function is tested against (see docs/decisions.md).
  * MD5 is used because the collector's API (§五.5) fixes it, not for secrecy.
  */

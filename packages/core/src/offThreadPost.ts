@@ -1,3 +1,4 @@
+import { nextTask } from './nextTask'
 import type { SendResult } from './transport'
 import { postJson } from './transport'
 
@@ -49,7 +50,14 @@ export function createOffThreadPost(): Post & { close(): void } {
     return started
   }
 
+  let starting: Promise<void> | undefined
   const post = (...args: Parameters<Post>): Promise<SendResult> => {
+    // Starting the worker (a blob URL, `new Worker`) costs 20–40 ms on a 4×-throttled CPU: it
+    // gets a task of its own instead of adding to the first request's (docs/benchmarks.md).
+    if (!onMain && !worker) return (starting ??= nextTask()).then(() => postNow(...args))
+    return postNow(...args)
+  }
+  const postNow = (...args: Parameters<Post>): Promise<SendResult> => {
     if (!onMain) {
       try {
         worker ??= start()

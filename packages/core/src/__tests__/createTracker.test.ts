@@ -66,6 +66,51 @@ describe('batching', () => {
   })
 })
 
+describe('a burst of calls in one task', () => {
+  /** How many card_click events were serialised (JSON.stringify of the event) so far. */
+  const serialisedBy = (stringify: { mock: { calls: unknown[][] } }) => () =>
+    stringify.mock.calls.filter(
+      ([value]) => (value as { event_name?: string } | null)?.event_name === 'card_click',
+    ).length
+
+  it('is stored over short tasks, whole segments each, and sends every event once, in order', async () => {
+    const tracker = makeTracker({ rateLimitPerSecond: 1e6, batchSize: 100, maxBatchEvents: 50 })
+    const stringify = vi.spyOn(JSON, 'stringify')
+    const serialised = serialisedBy(stringify)
+    cards(tracker, 1000)
+    expect(serialised()).toBe(0)
+    // A slow device: every clock reading is 3 ms after the one before.
+    let now = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (now += 3))
+    // One task each, so input and rendering can run in between; each ends on a segment.
+    vi.advanceTimersToNextTimer()
+    expect(serialised()).toBe(100)
+    vi.advanceTimersToNextTimer()
+    expect(serialised()).toBe(200)
+    clock.mockRestore()
+    await tracker.flush()
+    expect(serialised()).toBe(1000)
+    expect(cardIds()).toEqual(Array.from({ length: 1000 }, (_, i) => `card_${i}`))
+    // Batches lined up with the stored segments.
+    expect(collector.requests.map((r) => r.body.events.length)).toEqual(Array(20).fill(50))
+    stringify.mockRestore()
+  })
+
+  it('is stored at once while the page is hidden (its timers may run once a minute)', async () => {
+    const tracker = makeTracker({ rateLimitPerSecond: 1e6 })
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden')
+    const stringify = vi.spyOn(JSON, 'stringify')
+    cards(tracker, 1000)
+    vi.advanceTimersToNextTimer()
+    expect(serialisedBy(stringify)()).toBe(1000)
+    stringify.mockRestore()
+    visibility.mockRestore()
+    await settle()
+    await tracker.flush()
+    expect(new Set(cardIds()).size).toBe(1000)
+  })
+})
+
 describe('wire format', () => {
   it('sends the §五 body with a valid md5 signature and nested properties', async () => {
     const tracker = makeTracker({ appVersion: '2.3.1' })

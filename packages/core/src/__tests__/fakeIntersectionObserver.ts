@@ -32,14 +32,17 @@ export class FakeIntersectionObserver {
     return []
   }
 
-  /** Delivers one entry for `target` at `ratio` to this observer, as a browser would. */
-  report(target: Element, ratio: number): void {
-    const entry = {
-      target,
-      isIntersecting: ratio > 0,
-      intersectionRatio: ratio,
-    } as unknown as IntersectionObserverEntry
-    this.callback([entry], this as unknown as IntersectionObserver)
+  /** Delivers one entry per target at `ratio` to this observer in one callback, as a browser would. */
+  report(targets: Element | Element[], ratio: number): void {
+    const entries = [targets].flat().map(
+      (target) =>
+        ({
+          target,
+          isIntersecting: ratio > 0,
+          intersectionRatio: ratio,
+        }) as unknown as IntersectionObserverEntry,
+    )
+    this.callback(entries, this as unknown as IntersectionObserver)
   }
 }
 
@@ -47,6 +50,14 @@ export class FakeIntersectionObserver {
 export function setVisibleRatio(target: Element, ratio: number): void {
   for (const observer of FakeIntersectionObserver.instances) {
     if (observer.targets.has(target)) observer.report(target, ratio)
+  }
+}
+
+/** Reports `ratio` for all `targets` at once: one callback per observer (elements entering together). */
+export function setVisibleRatios(targets: Element[], ratio: number): void {
+  for (const observer of FakeIntersectionObserver.instances) {
+    const watched = targets.filter((t) => observer.targets.has(t))
+    if (watched.length) observer.report(watched, ratio)
   }
 }
 

@@ -6,6 +6,7 @@ import {
   liveObservers,
   setTabVisibility,
   setVisibleRatio,
+  setVisibleRatios,
 } from './fakeIntersectionObserver'
 
 import type * as ImpressionModule from '../impression'
@@ -182,6 +183,30 @@ describe('observeImpression', () => {
     expect(seen).not.toHaveBeenCalled()
     vi.advanceTimersByTime(1)
     expect(seen).toHaveBeenCalledTimes(1)
+  })
+
+  it('handles 200 elements entering at once over several short tasks, and counts each once', () => {
+    const cards = Array.from({ length: 200 }, element)
+    const seen: number[] = []
+    cards.forEach((card, i) => observeImpression(card, () => seen.push(i)))
+    // A slow device: every clock reading during the callback is 0.1 ms after the one before.
+    const fakeNow = performance.now.bind(performance)
+    let drift = 0
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => fakeNow() + (drift += 0.1))
+    setVisibleRatios(cards, 1)
+    clock.mockRestore()
+    // The callback stopped after its slice (a few ms): one timer per element it handled, and
+    // one for the task that handles the rest.
+    expect(vi.getTimerCount()).toBeGreaterThan(2)
+    expect(vi.getTimerCount()).toBeLessThan(50)
+    vi.advanceTimersByTime(0)
+    expect(vi.getTimerCount()).toBe(200)
+    vi.advanceTimersByTime(980)
+    expect(seen).toEqual([])
+    vi.advanceTimersByTime(20)
+    expect([...seen].sort((a, b) => a - b)).toEqual(cards.map((_, i) => i))
+    vi.advanceTimersByTime(5000)
+    expect(seen).toHaveLength(200)
   })
 
   it('shares one IntersectionObserver per threshold', () => {

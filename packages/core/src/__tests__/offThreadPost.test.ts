@@ -53,6 +53,28 @@ describe('createOffThreadPost', () => {
     expect(collector.requests[0]!.body.events[0]!.event_id).toBe('e1')
   })
 
+  it('starts the worker in a later task than the first request, so their costs do not add up', async () => {
+    const started = vi.fn()
+    vi.stubGlobal(
+      'Worker',
+      class extends SourceRunningWorker {
+        constructor(url: string) {
+          super(url)
+          started()
+        }
+      },
+    )
+    const post = createOffThreadPost()
+    const first = post(`${ENDPOINT}/api/v1/track`, body, false, 5000)
+    const second = post(`${ENDPOINT}/api/v1/track`, body, false, 5000)
+    for (let i = 0; i < 5; i++) await Promise.resolve()
+    expect(started).not.toHaveBeenCalled()
+    expect((await first).status).toBe(200)
+    expect((await second).status).toBe(200)
+    expect(started).toHaveBeenCalledOnce()
+    expect(collector.requests).toHaveLength(2)
+  })
+
   it('answers status 0 when the worker hits a network error, so delivery backs off', async () => {
     vi.stubGlobal('Worker', SourceRunningWorker)
     SourceRunningWorker.handled = 0
