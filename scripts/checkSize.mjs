@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs'
 export const budgets = [
   {
     name: '@trackpoint/core: createTracker + track (queue, IndexedDB, beacon, retry, signing)',
-    budget: 7.5 * 1024,
+    // 7.5 KB was set before issue 9's reliability fixes were built; they measured 8.91 KB and
+    // were kept whole (docs/decisions.md, "Budgets after issue 9").
+    budget: 9 * 1024,
     entry: `import { createTracker } from '@trackpoint/core'
 const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app', secret: 's' })
 t.track('page_view', { page_name: 'home' })`,
@@ -28,7 +30,7 @@ autoCapture({ track() {} })`,
   },
   {
     name: 'trackpoint.min.js (CDN: core, signing, impressions, auto-capture, web-vitals, snippet)',
-    budget: 14.5 * 1024,
+    budget: 16 * 1024,
     file: 'packages/core/dist/trackpoint.min.js',
   },
   {
