@@ -103,15 +103,19 @@ describe('a consumer-only process', () => {
       await bus.close()
     }
     let text = ''
+    // The consumer dead-letters the refused row, then commits: wait for both.
     await expect
       .poll(
         async () => {
           text = await (await fetch(`${consumer.url}/metrics`)).text()
-          return metric(text, 'trackpoint_consumer_rows_dead_lettered_total')
+          return (
+            metric(text, 'trackpoint_consumer_rows_dead_lettered_total') >= 1 &&
+            metric(text, 'trackpoint_consumer_last_commit_timestamp_seconds') > 0
+          )
         },
         { timeout: 30_000, interval: 500 },
       )
-      .toBeGreaterThanOrEqual(1)
+      .toBe(true)
     expect(metric(text, 'trackpoint_consumer_last_commit_timestamp_seconds')).toBeGreaterThan(
       Date.now() / 1000 - 60,
     )
