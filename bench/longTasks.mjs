@@ -333,24 +333,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   })
   const { startSink, startStaticServer } = await import('./servers.mjs')
   const { replaceLongTaskSection } = await import('./report.mjs')
-  const started = performance.now()
-  const log = (msg) =>
-    console.log(`[long tasks ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}`)
+  const { startScript } = await import('./script.mjs')
+  const { started, log, cleanups, cleanup, done } = startScript('long tasks', 12 * 60_000)
   const wanted = args.cases?.split(',')
   const cases = wanted ? LONG_TASK_CASES.filter((c) => wanted.includes(c.name)) : LONG_TASK_CASES
-  const cleanups = []
-  const cleanup = async () => {
-    while (cleanups.length)
-      await cleanups
-        .pop()()
-        .catch(() => {})
-  }
-  // Bounded: it stops by itself.
-  const deadline = setTimeout(() => {
-    console.error('long tasks: still running after 12 min; giving up')
-    void cleanup().finally(() => process.exit(1))
-  }, 12 * 60_000)
-  deadline.unref()
   try {
     const www = await mkdtemp(join(tmpdir(), 'trackpoint-longtasks-'))
     cleanups.push(() => rm(www, { recursive: true, force: true }))
@@ -398,7 +384,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       )
     }
     await cleanup()
-    clearTimeout(deadline)
+    done()
   } catch (error) {
     console.error(`long tasks failed: ${error?.stack ?? error}`)
     await cleanup()

@@ -14,7 +14,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.mjs'
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { launchBrowser } from './browser.mjs'
 import { BEFORE_FILE, buildLongTaskPages, runLongTasks } from './longTasks.mjs'
@@ -23,6 +23,7 @@ import { ROOT, RESULTS } from './paths.mjs'
 import { moduleTable, splitSelfTimes } from './profile.mjs'
 import { renderReport } from './report.mjs'
 import { startSink, startStaticServer } from './servers.mjs'
+import { startScript } from './script.mjs'
 import { runSizes } from './sizes.mjs'
 import {
   ABLATION_SUBJECTS,
@@ -70,21 +71,7 @@ if (!wanted.includes('floor')) wanted.unshift('floor')
 const subjects = SUBJECTS.filter((s) => wanted.includes(s.name))
 const withTrackpoint = subjects.some((s) => s.name === 'trackpoint')
 
-const started = performance.now()
-const log = (msg) =>
-  console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}`)
-const cleanups = []
-const cleanup = async () => {
-  while (cleanups.length)
-    await cleanups
-      .pop()()
-      .catch(() => {})
-}
-const deadline = setTimeout(() => {
-  console.error(`bench: still running after ${DEADLINE_MS / 60_000} min; giving up`)
-  void cleanup().finally(() => process.exit(1))
-}, DEADLINE_MS)
-deadline.unref()
+const { started, log, cleanups, cleanup, done } = startScript('bench', DEADLINE_MS)
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => void cleanup().finally(() => process.exit(130)))
 }
@@ -247,7 +234,7 @@ async function main() {
     durationS: (performance.now() - started) / 1000,
   }
   await writeFile(join(RESULTS, 'results.json'), JSON.stringify(result, null, 2))
-  const out = join(ROOT, args.out)
+  const out = resolve(ROOT, args.out)
   await writeFile(out, renderReport(result))
   log(`wrote ${relative(ROOT, out)} and bench/.results/results.json`)
   for (const s of summary) {
@@ -262,7 +249,7 @@ async function main() {
 try {
   await main()
   await cleanup()
-  clearTimeout(deadline)
+  done()
 } catch (error) {
   console.error(`bench failed: ${error?.stack ?? error}`)
   await cleanup()

@@ -142,8 +142,12 @@ export function createDelivery(
     return false
   }
 
-  /** Sends one batch; resolves `true` to go on with the next, `false` to wait. */
-  const send = async (batch: QueuedEvent[]): Promise<boolean> => {
+  /**
+   * Sends one batch; resolves `true` to go on with the next, `false` to wait. `resigned`: this
+   * is already the resend after a clock correction — one per batch, so a collector whose clock
+   * answers jump about cannot keep it resending at once.
+   */
+  const send = async (batch: QueuedEvent[], resigned = false): Promise<boolean> => {
     batch.forEach((e) => inFlight.add(e.id))
     try {
       let signature: Signature
@@ -169,7 +173,7 @@ export function createDelivery(
           `device clock is ${-clock.offset} ms off the server's; signing with the server's`,
         )
       }
-      const outcome = sendOutcome(result, batch.length, clockCorrected, Date.now())
+      const outcome = sendOutcome(result, batch.length, clockCorrected && !resigned, Date.now())
       switch (outcome.action) {
         case 'remove':
           attempt = 0
@@ -184,7 +188,7 @@ export function createDelivery(
           await drop(batch, result)
           return true
         case 'resend':
-          return send(batch)
+          return send(batch, true)
         default:
           if (result.status === 0 && offline()) return false // the `online` listener resumes
           attempt++

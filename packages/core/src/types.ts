@@ -41,8 +41,13 @@ export interface TrackRequestBody extends Signature {
   sdk_version: string
   /** Your app's version (`appVersion` option), when given. */
   app_version?: string
-  /** The batch: at most `maxBatchEvents` events and `maxBatchBytes` bytes. */
-  events: TrackedEvent[]
+  /**
+   * The batch: at most `maxBatchEvents` events and `maxBatchBytes` bytes. Once the SDK found
+   * the device clock off, each event also carries `clock_offset`: server clock minus device
+   * clock in ms, added when the request is built; the collector takes `timestamp +
+   * clock_offset` as the event's time.
+   */
+  events: (TrackedEvent & { clock_offset?: number })[]
 }
 
 /** Why the SDK reports an error through `onError`. */

@@ -197,6 +197,24 @@ describe('a device clock that is off', () => {
   })
 })
 
+describe('a collector whose clock answers jump about', () => {
+  it('is resent once per batch after a clock correction, not in a loop', async () => {
+    let jump = 0
+    collector.respond(() => {
+      jump += 3_600_000 // every answer an hour further off than the one before
+      return HttpResponse.json(
+        { code: 401, error: 'stale_timestamp', server_time: Date.now() + jump },
+        { status: 401 },
+      )
+    })
+    const tracker = makeTracker()
+    cards(tracker, 1)
+    await tracker.flush()
+    expect(collector.requests).toHaveLength(2)
+    expect(errors).toEqual([expect.objectContaining({ kind: 'rejected', status: 401 })])
+  })
+})
+
 describe('a tab that is only hidden', () => {
   it('does not send again by fetch what it handed to a beacon; the next page load does', async () => {
     const beacons: string[] = []
