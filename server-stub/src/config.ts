@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
+import { defaultPressureLimits, PRESSURE_VARS, type PressureLimits } from './http/loadShedding'
 import { isTimeZone } from './stats/statsRange'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
@@ -95,6 +96,8 @@ export interface Config {
   timeZone: string
   /** Collector limits. */
   limits: CollectorLimits
+  /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
+  pressure?: PressureLimits
 }
 
 /** The built-in development app, used only when `TRACKPOINT_APPS` is unset. Not for production. */
@@ -309,6 +312,10 @@ export function loadConfig(env: Env = process.env): Config {
   for (const key of Object.keys(LIMIT_VARS) as (keyof CollectorLimits)[]) {
     limits[key] = integer(env, LIMIT_VARS[key], DEFAULT_LIMITS[key], 1, 1e9)
   }
+  const pressure = defaultPressureLimits()
+  for (const key of Object.keys(PRESSURE_VARS) as (keyof PressureLimits)[]) {
+    pressure[key] = integer(env, PRESSURE_VARS[key], pressure[key], 0, 2 ** 48)
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: set(env, 'HOST') ?? '127.0.0.1',
@@ -321,5 +328,6 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: integer(env, 'TRACKPOINT_TRUST_PROXY', 0, 0, 10),
     timeZone: parseTimeZone(set(env, 'TRACKPOINT_TIMEZONE')),
     limits,
+    pressure,
   }
 }

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import { validateEvent } from '@trackpoint/schema'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
 import { createMemoryBus } from './bus/memoryBus'
@@ -10,14 +9,13 @@ import type { Config } from './config'
 import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
 import { createConsumerMetrics } from './consumer/consumerMetrics'
-import { createConsumerRoutes } from './consumer/consumerRoutes'
-import { guardListener } from './http/guardListener'
-import { listen, type ListeningServer } from './http/listen'
-import { buildOpenApi } from './http/openapi'
-import { requestTarget } from './http/requestTarget'
+import { consumerRoutes, refreshLag } from './consumer/consumerRoutes'
+import { createHttpServer, listenHttp, sendJson, type ListeningHttp } from './http/createHttpServer'
+import { defaultPressureLimits, registerLoadShedding } from './http/loadShedding'
 import { createJsonLogger, type Logger } from './http/logger'
-import { sendJson } from './http/sendJson'
-import { createStatsApi } from './stats/statsApi'
+import { createMetricsRegistry } from './http/metricsRegistry'
+import { buildOpenApi } from './http/openapi'
+import { statsRoutes } from './stats/statsRoutes'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
@@ -111,11 +109,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   await store?.migrate()
 
   let draining = false
-  const consumerMetrics = createConsumerMetrics()
+  // One registry for the process's roles, with the process, heap and GC metrics once.
+  const registry = createMetricsRegistry()
+  const consumerMetrics = createConsumerMetrics(Date.now, registry)
   const handler = store
     ? createConsumerHandler(store, {
         timeLimits: config.limits,
-        onInsert: (seconds) => consumerMetrics.insertSeconds.observe({}, seconds),
+        onInsert: (seconds) => consumerMetrics.insertSeconds.observe(seconds),
         onInvalid: (event, errors) =>
           logger.error({
             msg: 'invalid event not stored',
@@ -154,15 +154,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     bus = createMemoryBus(handler)
   }
 
-  const consumerRoutes =
+  const consumerOptions =
     consumer && store
-      ? createConsumerRoutes({
+      ? {
           metrics: consumerMetrics,
           lag: () => consumer.lag(),
           storeConnected: () => store.connected(),
           draining: () => draining,
           serveMetrics: !bus,
-        })
+        }
       : undefined
   const collector: Collector | undefined = bus
     ? createCollector({
@@ -171,30 +171,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(store && { storeConnected: () => store.connected() }),
         storeRequired: !kafka,
         draining: () => draining,
-        ...(consumerRoutes && { extraMetrics: consumerRoutes.render }),
+        registry,
+        ...(consumerOptions && { beforeScrape: () => refreshLag(consumerOptions) }),
         logger,
       })
     : undefined
   const stats =
     roles.has('stats') && adminToken && store
-      ? createStatsApi({ store, adminToken, timeZone: config.timeZone })
+      ? { store, adminToken, timeZone: config.timeZone }
       : undefined
 
-  let http: ListeningServer | undefined
-  if (collector || stats || consumerRoutes) {
-    http = await listen(
-      // Whatever a route throws is answered (400 or 500), never left to end the process.
-      guardListener(async (req: IncomingMessage, res: ServerResponse) => {
-        if (req.method === 'GET' && requestTarget(req.url).pathname === OPENAPI_PATH) {
-          return sendJson(res, 200, openApiDocument())
-        }
-        if (stats && (await stats(req, res))) return
-        if (consumerRoutes && (await consumerRoutes(req, res))) return
-        if (collector) collector(req, res)
-        else sendJson(res, 404, { code: 404, message: 'No such route' })
-      }, logger),
-      { port: config.port, host: config.host },
-    )
+  let http: ListeningHttp | undefined
+  if (collector || stats || consumerOptions) {
+    const app = createHttpServer({ logger })
+    await registerLoadShedding(app, config.pressure ?? defaultPressureLimits())
+    app.get(OPENAPI_PATH, (_request, reply) => sendJson(reply, 200, openApiDocument()))
+    if (stats) await app.register(statsRoutes, stats)
+    if (consumerOptions) await app.register(consumerRoutes, consumerOptions)
+    if (collector) await app.register(collector.routes)
+    http = await listenHttp(app, { port: config.port, host: config.host })
   }
 
   let closing: Promise<void> | undefined

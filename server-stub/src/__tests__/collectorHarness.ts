@@ -8,7 +8,8 @@ import {
   type Collector,
   type CollectorOptions,
 } from '../collector/createCollector'
-import { listen, type ListeningServer } from '../http/listen'
+import { createHttpServer, listenHttp, type ListeningHttp } from '../http/createHttpServer'
+import { registerLoadShedding, type PressureLimits } from '../http/loadShedding'
 import type { AcceptedEvent, EventBus } from '../types'
 
 export const APPS: AppConfig[] = [
@@ -105,7 +106,7 @@ export function signedBody(
 
 export interface Harness {
   url: string
-  server: ListeningServer
+  server: ListeningHttp
   bus: RecordingBus
   collector: Collector
   logs: Record<string, unknown>[]
@@ -125,6 +126,8 @@ export async function startHarness(
     limits?: Partial<CollectorLimits>
     trustProxy?: number
     apps?: AppConfig[]
+    /** Registers @fastify/under-pressure with these limits, as startServer does. */
+    pressure?: PressureLimits
   } = {},
 ): Promise<Harness> {
   const bus = createRecordingBus()
@@ -142,7 +145,10 @@ export async function startHarness(
       trustProxy: options.trustProxy ?? 0,
     },
   })
-  const server = await listen(collector)
+  const app = createHttpServer({ logger: { info: () => undefined, error: (e) => errors.push(e) } })
+  if (options.pressure) await registerLoadShedding(app, options.pressure)
+  await app.register(collector.routes)
+  const server = await listenHttp(app)
   return {
     url: server.url,
     server,

@@ -3,6 +3,7 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
+import { counterValue } from '../http/metricsRegistry'
 import { signedBody, startHarness, validEvent, type Harness } from './collectorHarness'
 
 let h: Harness | undefined
@@ -279,7 +280,7 @@ describe('storage unavailable and overload (503)', () => {
     }
     const { status } = await post('/api/v1/track', signedBody('app_b', events(1)))
     expect(status).toBe(503)
-    expect(h!.collector.metrics.registry.render()).toMatch(/inflight_events 0/)
+    expect(await h!.collector.metrics.registry.metrics()).toMatch(/inflight_events 0/)
   })
 
   it('answers 503 when the bus does not acknowledge in time', async () => {
@@ -295,13 +296,13 @@ describe('storage unavailable and overload (503)', () => {
     const { post, bus } = await start({ limits: { maxInflightEvents: 10 } })
     bus.mode = 'hold'
     const pending = post('/api/v1/track', signedBody('app_a', events(5)))
-    await expect.poll(() => h!.collector.metrics.registry.render()).toMatch(/inflight_events 5/)
+    await expect.poll(() => h!.collector.metrics.registry.metrics()).toMatch(/inflight_events 5/)
     const shed = await post('/api/v1/track', signedBody('app_a', events(1)))
     expect(shed.status).toBe(503)
     expect(shed.headers.get('retry-after')).toBe('2')
     expect(shed.json.message).toMatch(/too many events waiting for storage/)
     const other = post('/api/v1/track', signedBody('app_b', events(5)))
-    await expect.poll(() => h!.collector.metrics.registry.render()).toMatch(/inflight_events 10/)
+    await expect.poll(() => h!.collector.metrics.registry.metrics()).toMatch(/inflight_events 10/)
     bus.release()
     expect((await pending).status).toBe(200)
     expect((await other).status).toBe(200)
@@ -343,7 +344,9 @@ describe('metrics of refused requests', () => {
   it('counts the events of a refused request under the reason', async () => {
     const { post, collector } = await start()
     await post('/api/v1/track', signedBody('app_b', events(3), { secret: 'bad' }))
-    expect(collector.metrics.rejected.get({ reason: 'bad_sign' })).toBe(3)
-    expect(collector.metrics.requests.get({ route: '/api/v1/track', status: '401' })).toBe(1)
+    expect(await counterValue(collector.metrics.rejected, { reason: 'bad_sign' })).toBe(3)
+    expect(
+      await counterValue(collector.metrics.requests, { route: '/api/v1/track', status: '401' }),
+    ).toBe(1)
   })
 })

@@ -3,7 +3,9 @@ import { createCircuitBreaker } from '../collector/circuitBreaker'
 import { createLoadGuard } from '../collector/loadGuard'
 import { createRateLimiter } from '../collector/rateLimiter'
 import { clientIp } from '../http/clientIp'
-import { createRegistry } from '../http/prometheus'
+import { createCollectorMetrics } from '../collector/collectorMetrics'
+import { createConsumerMetrics } from '../consumer/consumerMetrics'
+import { counterValue, createMetricsRegistry } from '../http/metricsRegistry'
 import type { IncomingMessage } from 'node:http'
 
 describe('rate limiter', () => {
@@ -115,33 +117,52 @@ describe('client IP', () => {
   })
 })
 
-describe('prometheus registry', () => {
-  it('renders counters with escaped labels, gauges and cumulative histograms', () => {
-    const registry = createRegistry()
-    const counter = registry.counter('c_total', 'A counter.')
-    counter.inc({ reason: 'say "hi"\n' }, 2)
-    registry.gauge('g', 'A gauge.', () => 1.5)
-    const histogram = registry.histogram('h_seconds', 'A histogram.', [0.1, 1])
-    histogram.observe({ route: 'r' }, 0.05)
-    histogram.observe({ route: 'r' }, 0.5)
-    histogram.observe({ route: 'r' }, 5)
-    expect(registry.render()).toBe(
-      [
-        '# HELP c_total A counter.',
-        '# TYPE c_total counter',
-        'c_total{reason="say \\"hi\\"\\n"} 2',
-        '# HELP g A gauge.',
-        '# TYPE g gauge',
-        'g 1.5',
-        '# HELP h_seconds A histogram.',
-        '# TYPE h_seconds histogram',
-        'h_seconds_bucket{le="0.1",route="r"} 1',
-        'h_seconds_bucket{le="1",route="r"} 2',
-        'h_seconds_bucket{le="+Inf",route="r"} 3',
-        'h_seconds_sum{route="r"} 5.55',
-        'h_seconds_count{route="r"} 3',
-        '',
-      ].join('\n'),
+describe('metrics (prom-client)', () => {
+  it('renders the roles’ metrics by their names, with the process, heap and GC metrics once', async () => {
+    const registry = createMetricsRegistry()
+    const collector = createCollectorMetrics(
+      { inflightEvents: () => 7, eventLoopLagSeconds: () => 0.25, breakerOpen: () => true },
+      registry,
     )
+    const consumer = createConsumerMetrics(() => 5_000, registry)
+    collector.rejected.inc({ reason: 'say "hi"\n' }, 2)
+    collector.latency.observe({ route: '/api/v1/track' }, 0.004)
+    consumer.setLag({ 'tracking_events:0': 3 })
+    consumer.observer.committed()
+    consumer.observer.deadLettered(4)
+    const text = await registry.metrics()
+    expect(text).toContain('trackpoint_collector_events_rejected_total{reason="say \\"hi\\"\\n"} 2')
+    expect(text).toContain(
+      'trackpoint_collector_request_duration_seconds_bucket{le="0.005",route="/api/v1/track"} 1',
+    )
+    expect(text).toContain('trackpoint_collector_inflight_events 7')
+    expect(text).toContain('trackpoint_collector_event_loop_lag_seconds 0.25')
+    expect(text).toContain('trackpoint_collector_bus_breaker_open 1')
+    expect(text).toContain('trackpoint_consumer_lag_messages{partition="tracking_events:0"} 3')
+    expect(text).toContain('trackpoint_consumer_last_commit_timestamp_seconds 5')
+    expect(text).toContain('trackpoint_consumer_rows_dead_lettered_total 4')
+    expect(text).toContain('trackpoint_consumer_batches_failed_total 0')
+    for (const name of [
+      'process_cpu_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+    ]) {
+      expect(text.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1)
+    }
+    expect(await counterValue(collector.rejected, { reason: 'say "hi"\n' })).toBe(2)
+    expect(await counterValue(collector.rejected, { reason: 'other' })).toBe(0)
+  })
+
+  it('keeps one registry per server, so servers in one process do not share counts', async () => {
+    const gauges = {
+      inflightEvents: () => 0,
+      eventLoopLagSeconds: () => 0,
+      breakerOpen: () => false,
+    }
+    const a = createCollectorMetrics(gauges)
+    const b = createCollectorMetrics(gauges)
+    a.accepted.inc({ app_id: 'x' }, 3)
+    expect(await counterValue(a.accepted, { app_id: 'x' })).toBe(3)
+    expect(await counterValue(b.accepted, { app_id: 'x' })).toBe(0)
   })
 })

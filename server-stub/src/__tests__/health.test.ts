@@ -4,8 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryBus } from '../bus/memoryBus'
 import { createConsumerHandler } from '../consumer'
 import { createConsumerMetrics } from '../consumer/consumerMetrics'
-import { createConsumerRoutes } from '../consumer/consumerRoutes'
-import { listen, type ListeningServer } from '../http/listen'
+import { consumerRoutes, type ConsumerRoutesOptions } from '../consumer/consumerRoutes'
+import { createHttpServer, listenHttp, type ListeningHttp } from '../http/createHttpServer'
+import { silentLogger } from '../http/logger'
 import { createHttpStore } from '../store'
 import { startHarness, type Harness } from './collectorHarness'
 
@@ -13,7 +14,7 @@ import { startHarness, type Harness } from './collectorHarness'
 const down = () => createHttpStore('http://127.0.0.1:1')
 
 let h: Harness | undefined
-let server: ListeningServer | undefined
+let server: ListeningHttp | undefined
 afterEach(async () => {
   await h?.close()
   await server?.close()
@@ -48,18 +49,19 @@ describe('the embedded collector', () => {
 
 describe('the consumer', () => {
   const serve = async (
-    options: Partial<Parameters<typeof createConsumerRoutes>[0]> & {
+    options: Partial<ConsumerRoutesOptions> & {
       metrics: ReturnType<typeof createConsumerMetrics>
     },
   ) => {
-    const routes = createConsumerRoutes({
+    const app = createHttpServer({ logger: silentLogger })
+    await app.register(consumerRoutes, {
       lag: () => Promise.resolve({ 'tracking_events:0': 3 }),
       storeConnected: () => Promise.resolve(true),
       draining: () => false,
       serveMetrics: true,
       ...options,
     })
-    server = await listen((req, res) => void routes(req, res))
+    server = await listenHttp(app)
     const response = await fetch(`${server.url}/health`)
     return { status: response.status, body: (await response.json()) as Record<string, unknown> }
   }

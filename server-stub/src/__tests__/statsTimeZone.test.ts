@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConsumerHandler } from '../consumer'
-import { listen } from '../http/listen'
+import { createHttpServer, listenHttp } from '../http/createHttpServer'
+import { silentLogger } from '../http/logger'
 import { actionStats, deliveryStats, overview } from '../stats/queries'
-import { createStatsApi } from '../stats/statsApi'
+import { statsRoutes } from '../stats/statsRoutes'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
 import { acceptedEvent } from './fixtures'
@@ -118,8 +119,9 @@ describe('stats in the days of a time zone', () => {
   )
 
   it('takes tz in the API, defaults to TRACKPOINT_TIMEZONE, and refuses an unknown zone', async () => {
-    const api = createStatsApi({ store, adminToken: 'a', timeZone: SHANGHAI })
-    const server = await listen((req, res) => void api(req, res))
+    const app = createHttpServer({ logger: silentLogger })
+    await app.register(statsRoutes, { store, adminToken: 'a', timeZone: SHANGHAI })
+    const server = await listenHttp(app)
     const get = async (query: string) => {
       const response = await fetch(`${server.url}/api/stats/delivery/tz?${query}`, {
         headers: { Authorization: 'Bearer a' },

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
 import type { Config } from '../config'
+import { asHttpError } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
 import { createJsonLogger, type Logger } from '../http/logger'
-import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus'
-import { requestTarget } from '../http/requestTarget'
-import { sendJson } from '../http/sendJson'
+import { decodeBody, readRawBody } from '../http/readBody'
 import type { EventBus } from '../types'
 import { createAccessPolicy } from './accessPolicy'
 import type { Answer, RequestRecord } from './answer'
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuitBreaker'
+import type { Registry } from 'prom-client'
+import { COLLECTOR_ROUTES } from './collectorSchemas'
 import { createCollectorMetrics, type CollectorMetrics } from './collectorMetrics'
 import { createHealthCheck } from './healthCheck'
 import { createLoadGuard } from './loadGuard'
@@ -39,8 +39,14 @@ export interface CollectorOptions {
   storeRequired?: boolean
   /** Whether the process is shutting down: health answers 503 `draining`. @default never */
   draining?: () => boolean
-  /** More metrics in the text format appended to `/metrics` (the consumer's). @default none */
-  extraMetrics?: () => Promise<string>
+  /**
+   * The registry of the collector's metrics, shared with the other roles of the process; its
+   * metrics are all rendered at `/metrics`.
+   * @default a new one with prom-client's default process metrics
+   */
+  registry?: Registry
+  /** Runs before each `/metrics` render (the consumer refreshes its lag). @default none */
+  beforeScrape?: () => Promise<void>
   /** The clock in ms, for signatures and `received_at`. @default Date.now */
   now?: () => number
   /** Where the one-line-per-request JSON log goes. @default JSON lines on stdout */
@@ -57,9 +63,10 @@ export interface CollectorOptions {
   overloadRetryAfter?: number
 }
 
-/** A collector: a node:http request listener plus its metrics and a `close` for its timers. */
+/** A collector: its routes as a Fastify plugin, its metrics, and a `close` for its timers. */
 export interface Collector {
-  (req: IncomingMessage, res: ServerResponse): void
+  /** Registers the routes on a server from `createHttpServer`. */
+  routes: FastifyPluginAsync
   /** The metrics `/metrics` renders. */
   metrics: CollectorMetrics
   /** Stops the event-loop monitor. The bus is the caller's to close. */
@@ -75,24 +82,40 @@ const TRACK_ROUTES: ReadonlyMap<string, boolean> = new Map([
 const HEALTH_ROUTE = '/api/v1/track/health'
 const METRICS_ROUTE = '/metrics'
 
+/** Every method: a route answers 405 (with `Allow`) for those it does not take, not 404. */
+const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
+
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
-/** `req_` and 16 hex digits, like §五's example `req_xyz789012345`. */
-const newRequestId = () => `req_${randomBytes(8).toString('hex')}`
+/** What the collector keeps about a request between Fastify's steps. */
+interface RequestState {
+  record: RequestRecord
+  started: number
+  /** The client's IP, once `admit` let the request in. */
+  ip?: string
+}
+
+const STATE = Symbol('trackpointCollector')
+type WithState = FastifyRequest & { [STATE]?: RequestState }
 
 /**
- * Creates the collector of §五 as a node:http request listener:
+ * Creates the collector of §五 as a Fastify plugin:
  * `POST /api/v1/track`, `/api/v1/track/batch`, `/api/v1/track/debug`,
- * `GET /api/v1/track/health`, `GET /metrics`, and CORS preflights.
+ * `GET /api/v1/track/health`, `GET /metrics`, and CORS preflights; any other path gets the
+ * collector's 404.
  *
  * Every answer carries `X-Request-Id` (also `request_id` in JSON bodies) and is logged as one
  * JSON line. Refusals are JSON `{code, message, request_id}` with the status of §五 (400, 401,
  * 413, 429, 500) or 503 when storage cannot take events; 429 and 503 carry `Retry-After`.
+ * Its body parser reads bodies within the limits (a body over them is read to its end, so the
+ * 413 reaches the client) and gunzips them; the handler parses the JSON once.
  *
  * @example
  * ```ts
  * const collector = createCollector({ config: loadConfig(), bus, storeConnected })
- * http.createServer(collector).listen(8080)
+ * const app = createHttpServer({ logger })
+ * await app.register(collector.routes)
+ * await listenHttp(app, { port: 8080 })
  * ```
  */
 export function createCollector(options: CollectorOptions): Collector {
@@ -106,11 +129,14 @@ export function createCollector(options: CollectorOptions): Collector {
     ...(options.eventLoopLag && { eventLoopLag: options.eventLoopLag }),
   })
   const breaker = createCircuitBreaker({ now, ...options.breaker })
-  const metrics = createCollectorMetrics({
-    inflightEvents: guard.inflight,
-    eventLoopLagSeconds: () => guard.lagMs() / 1000,
-    breakerOpen: breaker.isOpen,
-  })
+  const metrics = createCollectorMetrics(
+    {
+      inflightEvents: guard.inflight,
+      eventLoopLagSeconds: () => guard.lagMs() / 1000,
+      breakerOpen: breaker.isOpen,
+    },
+    options.registry,
+  )
   const track = createTrackHandler({
     apps: new Map(config.apps.map((app) => [app.app_id, app])),
     limits: config.limits,
@@ -137,41 +163,22 @@ export function createCollector(options: CollectorOptions): Collector {
     now,
   })
 
-  /** Picks the route; `record.route` stays `other` for paths that are not ours. */
-  const route = async (
-    req: IncomingMessage,
-    path: string,
-    record: RequestRecord,
-  ): Promise<Answer> => {
-    const method = req.method ?? 'GET'
-    const debug = TRACK_ROUTES.get(path)
-    const known = debug !== undefined || path === HEALTH_ROUTE || path === METRICS_ROUTE
-    if (known) record.route = path
-    if (method === 'OPTIONS') return { status: 204, body: {} }
-    if (debug !== undefined && method === 'POST') return track(req, record, debug)
-    if (path === HEALTH_ROUTE && method === 'GET') return health()
-    if (path === METRICS_ROUTE && method === 'GET') {
-      const content = metrics.registry.render() + ((await options.extraMetrics?.()) ?? '')
-      return { status: 200, body: {}, text: { contentType: PROMETHEUS_CONTENT_TYPE, content } }
-    }
-    if (known) {
-      const allow = debug !== undefined ? 'POST, OPTIONS' : 'GET'
-      record.reason = 'bad_method'
-      return {
-        status: 405,
-        body: { code: 405, message: `use ${allow} on ${path}` },
-        headers: { Allow: allow },
-      }
-    }
-    throw new HttpError(
-      404,
-      `no route ${method} ${path}; see §五 for the collector API`,
-      'no_route',
-    )
-  }
+  const stateOf = (request: WithState): RequestState =>
+    (request[STATE] ??= {
+      record: {
+        request_id: request.id,
+        method: request.method,
+        route: 'other',
+        events: 0,
+        accepted: 0,
+        rejected: 0,
+      },
+      started: performance.now(),
+    })
 
-  /** Turns what the route threw into an answer; anything but an HttpError is a 500. */
-  const failure = (error: unknown, record: RequestRecord): Answer => {
+  /** Turns what a step threw into an answer; anything but an HttpError is a 500. */
+  const failure = (thrown: unknown, record: RequestRecord): Answer => {
+    const error = asHttpError(thrown)
     if (!(error instanceof HttpError)) {
       record.reason = 'internal'
       logger.error({
@@ -196,45 +203,26 @@ export function createCollector(options: CollectorOptions): Collector {
     }
   }
 
-  const write = (res: ServerResponse, answer: Answer, headers: Record<string, string>) => {
+  /** Sends the answer with CORS and `X-Request-Id`, then counts and logs the request. */
+  const write = (request: WithState, reply: FastifyReply, answer: Answer) => {
+    const { record, started } = stateOf(request)
+    const origin = single(request.headers.origin)
+    const cors =
+      request.method === 'OPTIONS' ? access.preflightHeaders(origin) : access.corsHeaders(origin)
+    reply.code(answer.status).headers({ ...cors, ...answer.headers, 'X-Request-Id': request.id })
     if (answer.text) {
-      res.writeHead(answer.status, { ...headers, 'Content-Type': answer.text.contentType })
-      res.end(answer.text.content)
+      reply.header('Content-Type', answer.text.contentType).send(answer.text.content)
     } else if (answer.status === 204) {
-      res.writeHead(204, headers).end()
-    } else if ('code' in answer.body) {
+      reply.send()
+    } else {
       // §五 order: code, message, request_id, then the rest.
       const { code, message, ...rest } = answer.body
-      const body = { code, message, request_id: headers['X-Request-Id'], ...rest }
-      sendJson(res, answer.status, body, headers)
-    } else {
-      sendJson(res, answer.status, answer.body, headers)
+      const body = 'code' in answer.body ? { code, message, request_id: request.id, ...rest } : rest
+      reply
+        .header('Content-Type', 'application/json; charset=utf-8')
+        .header('Cache-Control', 'no-store')
+        .send(JSON.stringify(body))
     }
-  }
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now()
-    const record: RequestRecord = {
-      request_id: newRequestId(),
-      method: req.method ?? 'GET',
-      route: 'other',
-      events: 0,
-      accepted: 0,
-      rejected: 0,
-    }
-    const origin = single(req.headers.origin)
-    let answer: Answer
-    try {
-      const path = requestTarget(req.url).pathname.replace(/(.)\/$/, '$1')
-      answer = await route(req, path, record)
-    } catch (error) {
-      answer = failure(error, record)
-      // A body left unread would stall a keep-alive connection; discard it.
-      if (!req.readableEnded) req.resume()
-    }
-    const cors =
-      req.method === 'OPTIONS' ? access.preflightHeaders(origin) : access.corsHeaders(origin)
-    write(res, answer, { ...cors, ...answer.headers, 'X-Request-Id': record.request_id })
     const seconds = (performance.now() - started) / 1000
     metrics.requests.inc({ route: record.route, status: String(answer.status) })
     metrics.latency.observe({ route: record.route }, seconds)
@@ -252,13 +240,113 @@ export function createCollector(options: CollectorOptions): Collector {
     })
   }
 
-  const collector = (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((error: unknown) => {
-      // Only writing the answer can fail here (the client went away); never crash the server.
-      logger.error({ msg: 'answer failed', error: String(error) })
-      if (!res.headersSent) sendJson(res, 500, { code: 500, message: 'internal error' })
-      else res.destroy()
+  /** 405 for a method a known route does not take (RFC 9110 §15.5.6: with `Allow`). */
+  const notAllowed = (record: RequestRecord, path: string, allow: string): Answer => {
+    record.reason = 'bad_method'
+    return {
+      status: 405,
+      body: { code: 405, message: `use ${allow} on ${path}` },
+      headers: { Allow: allow },
+    }
+  }
+
+  const renderMetrics = async (): Promise<Answer> => {
+    await options.beforeScrape?.()
+    const registry = metrics.registry
+    return {
+      status: 200,
+      body: {},
+      text: { contentType: registry.contentType, content: await registry.metrics() },
+    }
+  }
+
+  const routes: FastifyPluginAsync = async (app) => {
+    // The collector reads bodies itself, whatever their Content-Type (admit() refuses the types
+    // it does not take before the body is read): within the wire limit, read to the end when
+    // over it, then gunzipped within the inflated limit. The JSON is parsed once, by the route.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', async (request: FastifyRequest) => {
+      const raw = await readRawBody(request.raw, config.limits.maxBodyBytes)
+      return decodeBody(raw, single(request.headers['content-encoding']), config.limits)
+    })
+    app.addHook('onRequest', async (request) => {
+      stateOf(request)
+    })
+    app.setErrorHandler(async (error, request, reply) => {
+      const { record } = stateOf(request)
+      write(request, reply, failure(error, record))
+    })
+
+    /** A route of the collector that answers every method: 204 to OPTIONS, 405 to others. */
+    const route = (
+      path: string,
+      allow: string,
+      answer: (request: WithState, state: RequestState) => Promise<Answer> | undefined,
+      onRequest?: (request: WithState) => Promise<void>,
+    ) => {
+      const openapi = COLLECTOR_ROUTES.filter((schema) => schema.path === path)
+      app.route({
+        method: ALL_METHODS,
+        url: path,
+        // Health and metrics answer under load (@fastify/under-pressure lets them through):
+        // they are how an operator sees it.
+        config: onRequest ? { openapi } : { openapi, pressureHandler: () => undefined },
+        ...(onRequest && { onRequest }),
+        handler: async (request: WithState, reply) => {
+          const state = stateOf(request)
+          state.record.route = path
+          const answered =
+            request.method === 'OPTIONS'
+              ? { status: 204, body: {} }
+              : ((await answer(request, state)) ?? notAllowed(state.record, path, allow))
+          write(request, reply, answered)
+        },
+      })
+    }
+
+    for (const [path, debug] of TRACK_ROUTES) {
+      route(
+        path,
+        'POST, OPTIONS',
+        (request, state) =>
+          request.method === 'POST'
+            ? track.handle(
+                request,
+                typeof request.body === 'string' ? request.body : '',
+                state.ip ?? '',
+                state.record,
+                debug,
+                state.started,
+              )
+            : undefined,
+        // Cheap refusals first, before the body is read.
+        async (request) => {
+          if (request.method === 'POST') stateOf(request).ip = track.admit(request)
+        },
+      )
+    }
+    route(HEALTH_ROUTE, 'GET', (request) => (request.method === 'GET' ? health() : undefined))
+    route(METRICS_ROUTE, 'GET', (request) =>
+      request.method === 'GET' ? renderMetrics() : undefined,
+    )
+    // Paths that are not the collector's: its 404 (and CORS preflights, answered anywhere).
+    app.route({
+      method: ALL_METHODS,
+      url: '/*',
+      handler: async (request: WithState, reply) => {
+        const method = request.method
+        if (method !== 'OPTIONS') {
+          const path = request.url.split('?')[0]
+          throw new HttpError(
+            404,
+            `no route ${method} ${path}; see §五 for the collector API`,
+            'no_route',
+          )
+        }
+        write(request, reply, { status: 204, body: {} })
+      },
     })
   }
-  return Object.assign(collector, { metrics, close: guard.close })
+
+  return { routes, metrics, close: guard.close }
 }

@@ -1,10 +1,9 @@
-import type { IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { FastifyRequest } from 'fastify'
 import type { AppConfig, CollectorLimits } from '../config'
 import { clientIp } from '../http/clientIp'
 import { HttpError } from '../http/httpError'
 import type { Logger } from '../http/logger'
-import { decodeBody, readRawBody } from '../http/readBody'
 import type { BatchOutcome, EventBus, RefusedEvent } from '../types'
 import type { AccessPolicy } from './accessPolicy'
 import { acceptedWindow } from '../eventTimeWindow'
@@ -52,9 +51,10 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * The POST routes of §五: `/api/v1/track`, `/batch` and `/debug`. Cheap refusals come first
- * (load shedding, per-IP rate) so that a flood costs little; the body is read within limits,
- * authenticated, rate-limited per app, validated event by event, and published. The answer is
- * 2xx only once the bus acknowledged every accepted event.
+ * (`admit`: load shedding, per-IP rate) so that a flood costs little; the body is read within
+ * limits (the collector's body parser), then `handle` authenticates it, rate-limits per app,
+ * validates event by event, and publishes. The answer is 2xx only once the bus acknowledged
+ * every accepted event.
  */
 export function createTrackHandler(deps: TrackDeps) {
   const { limits, guard, limiter, metrics } = deps
@@ -101,16 +101,19 @@ export function createTrackHandler(deps: TrackDeps) {
     }
   }
 
-  return async (req: IncomingMessage, record: RequestRecord, debug: boolean): Promise<Answer> => {
-    const started = performance.now()
+  /**
+   * The cheap refusals, before the body is read (a Fastify `onRequest` hook): load shedding,
+   * the per-IP rate, the Content-Type. Returns the client's IP for the handler.
+   */
+  const admit = (request: FastifyRequest): string => {
     if (guard.lagging()) throw overloaded('the collector is overloaded; retry later')
-    const ip = clientIp(req, deps.trustProxy)
+    const ip = clientIp(request.raw, deps.trustProxy)
     const ipRate = limits.ipRequestsPerSecond
     const ipWait = limiter.take(`ip:${ip}`, 1, ipRate, 2 * ipRate)
     if (ipWait) {
       throw new HttpError(429, 'too many requests from this IP address', 'rate_limited_ip', ipWait)
     }
-    const type = single(req.headers['content-type'])
+    const type = single(request.headers['content-type'])
     if (type !== undefined && !BODY_TYPES.test(type)) {
       throw new HttpError(
         400,
@@ -118,13 +121,26 @@ export function createTrackHandler(deps: TrackDeps) {
         'bad_content_type',
       )
     }
-    const raw = await readRawBody(req, limits.maxBodyBytes)
-    const text = await decodeBody(raw, single(req.headers['content-encoding']), limits)
+    return ip
+  }
+
+  /**
+   * Handles a request `admit` let in, whose body the collector's parser has read within the
+   * limits and gunzipped (`text`).
+   */
+  const handle = async (
+    request: FastifyRequest,
+    text: string,
+    ip: string,
+    record: RequestRecord,
+    debug: boolean,
+    started: number,
+  ): Promise<Answer> => {
     const envelope = parseEnvelope(text, limits.maxEventsPerRequest)
     record.events = envelope.events.length
-    const app = authenticate(envelope, single(req.headers.authorization), deps.apps, deps.now())
+    const app = authenticate(envelope, single(request.headers.authorization), deps.apps, deps.now())
     record.app_id = app.app_id
-    deps.access.check(app, single(req.headers.origin), ip)
+    deps.access.check(app, single(request.headers.origin), ip)
     const rate = app.events_per_second ?? limits.appEventsPerSecond
     const appWait = limiter.take(`app:${app.app_id}`, envelope.events.length, rate, 2 * rate)
     if (appWait) {
@@ -211,4 +227,6 @@ export function createTrackHandler(deps: TrackDeps) {
       },
     }
   }
+
+  return { admit, handle }
 }

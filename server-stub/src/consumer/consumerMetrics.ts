@@ -1,11 +1,13 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { KafkaConsumerObserver } from '../bus/kafkaConsumer'
-import { createRegistry, type Histogram, type Registry } from '../http/prometheus'
+import { createMetricsRegistry } from '../http/metricsRegistry'
 
 /** Insert latency buckets, seconds: a batch of 1000 rows takes tens of ms on a healthy store. */
 const INSERT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 
 /** The consumer role's metrics and the state its health reads. */
 export interface ConsumerMetrics {
+  /** The registry they are in. */
   registry: Registry
   /** Hand to `createKafkaConsumer`: counts failed batches, dead letters and commits. */
   observer: Required<KafkaConsumerObserver>
@@ -25,39 +27,54 @@ export interface ConsumerMetrics {
  * `…_insert_seconds`.
  *
  * @param now - The clock, ms.
+ * @param registry - Where they go; the server's one, shared by its roles.
  * @default now Date.now
+ * @default registry a new one with the default process metrics
  */
-export function createConsumerMetrics(now: () => number = Date.now): ConsumerMetrics {
-  const registry = createRegistry()
+export function createConsumerMetrics(
+  now: () => number = Date.now,
+  registry: Registry = createMetricsRegistry(),
+): ConsumerMetrics {
+  const registers = [registry]
   let lag: Record<string, number> = {}
   let lastCommit: number | undefined
   let failing: number | undefined
-  registry.labeledGauge(
-    'trackpoint_consumer_lag_messages',
-    'Messages on the topic not yet committed by this consumer, per partition it committed.',
-    () => Object.entries(lag).map(([partition, value]) => [{ partition }, value]),
-  )
-  registry.gauge(
-    'trackpoint_consumer_last_commit_timestamp_seconds',
-    'When this consumer last committed offsets (Unix time); 0 before the first commit.',
-    () => (lastCommit ?? 0) / 1000,
-  )
-  const failed = registry.counter(
-    'trackpoint_consumer_batches_failed_total',
-    'Batch attempts that failed and will be retried (store down, dead-letter topic down).',
-  )
-  const deadLettered = registry.counter(
-    'trackpoint_consumer_rows_dead_lettered_total',
-    'Messages sent to the dead-letter topic: not events, invalid, outside the time window, or refused by the store.',
-  )
-  // Shown as 0 from the start, so a rate() over them works before the first failure.
-  failed.inc({}, 0)
-  deadLettered.inc({}, 0)
-  const insertSeconds = registry.histogram(
-    'trackpoint_consumer_insert_seconds',
-    'Duration of store inserts, in seconds.',
-    INSERT_BUCKETS,
-  )
+  new Gauge({
+    name: 'trackpoint_consumer_lag_messages',
+    help: 'Messages on the topic not yet committed by this consumer, per partition it committed.',
+    labelNames: ['partition'],
+    registers,
+    collect() {
+      this.reset()
+      for (const [partition, value] of Object.entries(lag)) this.set({ partition }, value)
+    },
+  })
+  new Gauge({
+    name: 'trackpoint_consumer_last_commit_timestamp_seconds',
+    help: 'When this consumer last committed offsets (Unix time); 0 before the first commit.',
+    registers,
+    collect() {
+      this.set((lastCommit ?? 0) / 1000)
+    },
+  })
+  // Counters without labels are shown as 0 from the start, so a rate() over them works before
+  // the first failure.
+  const failed = new Counter({
+    name: 'trackpoint_consumer_batches_failed_total',
+    help: 'Batch attempts that failed and will be retried (store down, dead-letter topic down).',
+    registers,
+  })
+  const deadLettered = new Counter({
+    name: 'trackpoint_consumer_rows_dead_lettered_total',
+    help: 'Messages sent to the dead-letter topic: not events, invalid, outside the time window, or refused by the store.',
+    registers,
+  })
+  const insertSeconds = new Histogram({
+    name: 'trackpoint_consumer_insert_seconds',
+    help: 'Duration of store inserts, in seconds.',
+    buckets: INSERT_BUCKETS,
+    registers,
+  })
   return {
     registry,
     insertSeconds,
@@ -66,7 +83,7 @@ export function createConsumerMetrics(now: () => number = Date.now): ConsumerMet
         failed.inc()
         failing ??= now()
       },
-      deadLettered: (count) => deadLettered.inc({}, count),
+      deadLettered: (count) => deadLettered.inc(count),
       committed() {
         lastCommit = now()
         failing = undefined

@@ -1,7 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus'
-import { requestTarget } from '../http/requestTarget'
-import { sendJson } from '../http/sendJson'
+import type { FastifyPluginAsync } from 'fastify'
+import { sendJson } from '../http/createHttpServer'
+import { sendMetrics } from '../http/metricsRoute'
 import type { ConsumerMetrics } from './consumerMetrics'
 
 /** What the consumer's routes read. */
@@ -27,44 +26,38 @@ export interface ConsumerRoutesOptions {
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString())
 
+/** Refreshes the consumer's lag gauge from the bus; call before rendering its registry. */
+export const refreshLag = async (options: Pick<ConsumerRoutesOptions, 'metrics' | 'lag'>) =>
+  options.metrics.setLag(await options.lag().catch(() => ({})))
+
 /**
- * The consumer role's own HTTP routes, so a consumer-only process can be watched:
- * `GET /health` (200 `healthy`; 503 `unhealthy` when the store does not answer or batches have
- * failed for `stuckAfterMs`, 503 `draining` during shutdown) and `GET /metrics`. Returns
- * whether it answered.
+ * The consumer role's own HTTP routes, as a Fastify plugin, so a consumer-only process can be
+ * watched: `GET /health` (200 `healthy`; 503 `unhealthy` when the store does not answer or
+ * batches have failed for `stuckAfterMs`, 503 `draining` during shutdown) and `GET /metrics`.
+ * Both answer under load (`@fastify/under-pressure` lets them through).
  */
-export function createConsumerRoutes(options: ConsumerRoutesOptions) {
+export const consumerRoutes: FastifyPluginAsync<ConsumerRoutesOptions> = async (app, options) => {
   const now = options.now ?? Date.now
   const stuckAfterMs = options.stuckAfterMs ?? 30_000
-  /** Renders the consumer's metrics after refreshing its lag. */
-  const render = async (): Promise<string> => {
-    options.metrics.setLag(await options.lag().catch(() => ({})))
-    return options.metrics.registry.render()
+  const unshed = { pressureHandler: () => undefined }
+  app.get('/health', { config: unshed }, async (_request, reply) => {
+    const store = await options.storeConnected().catch(() => false)
+    const failingSince = options.metrics.failingSince()
+    const stuck = failingSince !== undefined && now() - failingSince >= stuckAfterMs
+    const status = options.draining() ? 'draining' : !store || stuck ? 'unhealthy' : 'healthy'
+    sendJson(reply, status === 'healthy' ? 200 : 503, {
+      status,
+      role: 'consumer',
+      clickhouse_connected: store,
+      last_commit_at: iso(options.metrics.lastCommitAt()),
+      failing_since: iso(failingSince),
+      lag: await options.lag().catch(() => ({})),
+    })
+  })
+  if (options.serveMetrics) {
+    app.get('/metrics', { config: unshed }, async (_request, reply) => {
+      await refreshLag(options)
+      await sendMetrics(reply, options.metrics.registry)
+    })
   }
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = requestTarget(req.url).pathname
-    if (req.method !== 'GET') return false
-    if (path === '/health') {
-      const store = await options.storeConnected().catch(() => false)
-      const failingSince = options.metrics.failingSince()
-      const stuck = failingSince !== undefined && now() - failingSince >= stuckAfterMs
-      const status = options.draining() ? 'draining' : !store || stuck ? 'unhealthy' : 'healthy'
-      sendJson(res, status === 'healthy' ? 200 : 503, {
-        status,
-        role: 'consumer',
-        clickhouse_connected: store,
-        last_commit_at: iso(options.metrics.lastCommitAt()),
-        failing_since: iso(failingSince),
-        lag: await options.lag().catch(() => ({})),
-      })
-      return true
-    }
-    if (path === '/metrics' && options.serveMetrics) {
-      const text = await render()
-      res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE }).end(text)
-      return true
-    }
-    return false
-  }
-  return Object.assign(route, { render })
 }

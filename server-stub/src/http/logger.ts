@@ -1,3 +1,5 @@
+import { pino, type DestinationStream } from 'pino'
+
 /** Where a server role writes structured log entries: one JSON object per line. */
 export interface Logger {
   /** A routine entry, e.g. one per request. */
@@ -7,18 +9,25 @@ export interface Logger {
 }
 
 /**
- * A logger that writes one JSON line per entry, with `time` (ISO 8601) and `level` first, to
- * `out` (stdout by default), the form log shippers read without parsing rules.
+ * A pino logger writing one JSON line per entry, with `level` (`info`, `error`) and `time`
+ * (ISO 8601) first, the form log shippers read without parsing rules. Writes are synchronous,
+ * so the lines of a process that exits after SIGTERM are all out.
  *
  * @param out - Where lines go.
  * @default out process.stdout
  */
-export function createJsonLogger(out: { write(line: string): unknown } = process.stdout): Logger {
-  const write = (level: string, entry: Record<string, unknown>) =>
-    out.write(JSON.stringify({ time: new Date().toISOString(), level, ...entry }) + '\n')
+export function createJsonLogger(out: DestinationStream = pino.destination(1)): Logger {
+  const logger = pino(
+    {
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    out,
+  )
   return {
-    info: (entry) => write('info', entry),
-    error: (entry) => write('error', entry),
+    info: (entry) => logger.info(entry),
+    error: (entry) => logger.error(entry),
   }
 }
 
