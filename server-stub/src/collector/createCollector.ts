@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config'
-import { asHttpError } from '../http/createHttpServer'
+import { asHttpError, methodNotAllowed } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
 import { createJsonLogger, type Logger } from '../http/logger'
 import { decodeBody, readRawBody } from '../http/readBody'
@@ -81,9 +81,6 @@ const TRACK_ROUTES: ReadonlyMap<string, boolean> = new Map([
 ])
 const HEALTH_ROUTE = '/api/v1/track/health'
 const METRICS_ROUTE = '/metrics'
-
-/** Every method: a route answers 405 (with `Allow`) for those it does not take, not 404. */
-const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH']
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
@@ -194,7 +191,7 @@ export function createCollector(options: CollectorOptions): Collector {
     const refused = record.events - record.rejected - record.accepted
     if (refused > 0) metrics.rejected.inc({ reason: error.reason }, refused)
     record.rejected = record.events - record.accepted
-    const headers: Record<string, string> = {}
+    const headers: Record<string, string> = { ...error.headers }
     if (error.retryAfter !== undefined) headers['Retry-After'] = String(error.retryAfter)
     return {
       status: error.status,
@@ -240,16 +237,6 @@ export function createCollector(options: CollectorOptions): Collector {
     })
   }
 
-  /** 405 for a method a known route does not take (RFC 9110 §15.5.6: with `Allow`). */
-  const notAllowed = (record: RequestRecord, path: string, allow: string): Answer => {
-    record.reason = 'bad_method'
-    return {
-      status: 405,
-      body: { code: 405, message: `use ${allow} on ${path}` },
-      headers: { Allow: allow },
-    }
-  }
-
   const renderMetrics = async (): Promise<Answer> => {
     await options.beforeScrape?.()
     const registry = metrics.registry
@@ -277,28 +264,36 @@ export function createCollector(options: CollectorOptions): Collector {
       write(request, reply, failure(error, record))
     })
 
-    /** A route of the collector that answers every method: 204 to OPTIONS, 405 to others. */
+    /**
+     * A route of the collector that answers every method: 204 to OPTIONS (CORS preflight), 405
+     * with `Allow` to those it does not take, before the body is read.
+     */
     const route = (
       path: string,
-      allow: string,
-      answer: (request: WithState, state: RequestState) => Promise<Answer> | undefined,
-      onRequest?: (request: WithState) => Promise<void>,
+      methods: readonly string[],
+      answer: (request: WithState, state: RequestState) => Promise<Answer>,
+      admit?: (request: WithState, state: RequestState) => void,
     ) => {
       const openapi = COLLECTOR_ROUTES.filter((schema) => schema.path === path)
+      const allow = [...methods, ...(admit ? ['OPTIONS'] : [])].join(', ')
       app.route({
-        method: ALL_METHODS,
+        method: app.supportedMethods,
         url: path,
         // Health and metrics answer under load (@fastify/under-pressure lets them through):
         // they are how an operator sees it.
-        config: onRequest ? { openapi } : { openapi, pressureHandler: () => undefined },
-        ...(onRequest && { onRequest }),
-        handler: async (request: WithState, reply) => {
+        config: admit ? { openapi } : { openapi, pressureHandler: () => undefined },
+        onRequest: async (request: WithState) => {
           const state = stateOf(request)
           state.record.route = path
+          if (request.method === 'OPTIONS') return
+          if (!methods.includes(request.method)) throw methodNotAllowed(path, allow)
+          // Cheap refusals first, before the body is read.
+          admit?.(request, state)
+        },
+        handler: async (request: WithState, reply) => {
+          const state = stateOf(request)
           const answered =
-            request.method === 'OPTIONS'
-              ? { status: 204, body: {} }
-              : ((await answer(request, state)) ?? notAllowed(state.record, path, allow))
+            request.method === 'OPTIONS' ? { status: 204, body: {} } : await answer(request, state)
           write(request, reply, answered)
         },
       })
@@ -307,31 +302,24 @@ export function createCollector(options: CollectorOptions): Collector {
     for (const [path, debug] of TRACK_ROUTES) {
       route(
         path,
-        'POST, OPTIONS',
+        ['POST'],
         (request, state) =>
-          request.method === 'POST'
-            ? track.handle(
-                request,
-                typeof request.body === 'string' ? request.body : '',
-                state.ip ?? '',
-                state.record,
-                debug,
-                state.started,
-              )
-            : undefined,
-        // Cheap refusals first, before the body is read.
-        async (request) => {
-          if (request.method === 'POST') stateOf(request).ip = track.admit(request)
-        },
+          track.handle(
+            request,
+            typeof request.body === 'string' ? request.body : '',
+            state.ip ?? '',
+            state.record,
+            debug,
+            state.started,
+          ),
+        (request, state) => (state.ip = track.admit(request)),
       )
     }
-    route(HEALTH_ROUTE, 'GET', (request) => (request.method === 'GET' ? health() : undefined))
-    route(METRICS_ROUTE, 'GET', (request) =>
-      request.method === 'GET' ? renderMetrics() : undefined,
-    )
+    route(HEALTH_ROUTE, ['GET'], () => health())
+    route(METRICS_ROUTE, ['GET'], () => renderMetrics())
     // Paths that are not the collector's: its 404 (and CORS preflights, answered anywhere).
     app.route({
-      method: ALL_METHODS,
+      method: app.supportedMethods,
       url: '/*',
       handler: async (request: WithState, reply) => {
         const method = request.method

@@ -37,6 +37,7 @@ export function asHttpError(error: unknown): unknown {
  * no-store` because every answer is about one request (a cached 200 would hide a later 503).
  */
 export function sendError(reply: FastifyReply, error: HttpError, body = errorBody(error)): void {
+  if (error.headers) reply.headers(error.headers)
   if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter))
   sendJson(reply, error.status, body)
 }
@@ -48,6 +49,23 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): vo
     .header('Content-Type', 'application/json; charset=utf-8')
     .header('Cache-Control', 'no-store')
     .send(JSON.stringify(body))
+}
+
+/**
+ * 405 for a method a route does not take, with `Allow` (RFC 9110 §15.5.6). Thrown from a
+ * route's `onRequest` hook, so that it comes before the body is read or parsed.
+ */
+export function methodNotAllowed(path: string, allow: string, message?: string): HttpError {
+  return new HttpError(
+    405,
+    message ?? `use ${allow} on ${path}`,
+    'bad_method',
+    undefined,
+    undefined,
+    {
+      Allow: allow,
+    },
+  )
 }
 
 /** Marks a request whose target is not a URL; the `onRequest` hook answers it 400. */

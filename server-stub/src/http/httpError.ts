@@ -12,6 +12,7 @@ export class HttpError extends Error {
    * @param retryAfter - Seconds for the `Retry-After` header (429 and 503).
    * @param details - Fields added to the JSON answer beside `code` and `message`, for clients
    *   that act on them (e.g. `server_time` with a `stale_timestamp` 401).
+   * @param headers - Headers the answer carries, e.g. `Allow` with a 405.
    */
   constructor(
     readonly status: number,
@@ -19,6 +20,7 @@ export class HttpError extends Error {
     readonly reason: string = 'rejected',
     readonly retryAfter?: number,
     readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
   }

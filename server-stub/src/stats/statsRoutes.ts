@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { sendError, sendJson } from '../http/createHttpServer'
+import { methodNotAllowed, sendError, sendJson } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
 import { readRawBody } from '../http/readBody'
 import type { EventStore } from '../types'
@@ -57,17 +57,6 @@ function dateRange(query: Record<string, unknown>, timeZone: string): StatsRange
   return range
 }
 
-/** RFC 9110 §15.5.6: a 405 lists the methods the resource takes. */
-const notAllowed = (request: FastifyRequest, allow: string) =>
-  Object.assign(
-    new HttpError(
-      405,
-      `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${allow}`,
-      'bad_method',
-    ),
-    { allow },
-  )
-
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
 /**
@@ -96,43 +85,62 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
   app.setErrorHandler(async (error, _request, reply) => {
     // The queries' own date checks (e.g. 2024-02-30, which Date.parse accepts) are the client's.
     if (error instanceof RangeError) return sendError(reply, new HttpError(400, error.message))
-    const allow = (error as { allow?: string }).allow
-    if (allow) reply.header('Allow', allow)
     throw error
   })
 
-  const handlers: Record<string, Handler> = {
-    '/api/stats/overview': async (request, reply) => {
-      if (request.method !== 'GET') throw notAllowed(request, 'GET')
-      sendJson(reply, 200, await overview(store, dateRange(query(request), timeZone)))
-    },
-    '/api/stats/delivery/{id}': async (request, reply) => {
-      if (request.method !== 'GET') throw notAllowed(request, 'GET')
-      const range = dateRange(query(request), timeZone)
-      sendJson(reply, 200, await deliveryStats(store, param(request), range))
-    },
-    '/api/stats/action/{id}': async (request, reply) => {
-      if (request.method !== 'GET') throw notAllowed(request, 'GET')
-      const range = dateRange(query(request), timeZone)
-      sendJson(reply, 200, await actionStats(store, param(request), range))
-    },
-    '/api/admin/deliveries/{id}': async (request, reply) => {
-      if (request.method !== 'PUT') throw notAllowed(request, 'PUT')
-      const target = (readJson(request.body) as { target_users?: unknown } | null)?.target_users
-      if (!Number.isInteger(target) || (target as number) < 0) {
-        throw new HttpError(400, 'Body must be {"target_users": <non-negative integer>}')
-      }
-      const id = param(request)
-      await setTargetUsers(store, id, target as number)
-      sendJson(reply, 200, { code: 200, message: 'success', delivery_id: id, target_users: target })
-    },
+  const handlers: Record<string, [method: 'GET' | 'PUT', Handler]> = {
+    '/api/stats/overview': [
+      'GET',
+      async (request, reply) => {
+        sendJson(reply, 200, await overview(store, dateRange(query(request), timeZone)))
+      },
+    ],
+    '/api/stats/delivery/{id}': [
+      'GET',
+      async (request, reply) => {
+        const range = dateRange(query(request), timeZone)
+        sendJson(reply, 200, await deliveryStats(store, param(request), range))
+      },
+    ],
+    '/api/stats/action/{id}': [
+      'GET',
+      async (request, reply) => {
+        const range = dateRange(query(request), timeZone)
+        sendJson(reply, 200, await actionStats(store, param(request), range))
+      },
+    ],
+    '/api/admin/deliveries/{id}': [
+      'PUT',
+      async (request, reply) => {
+        const target = (readJson(request.body) as { target_users?: unknown } | null)?.target_users
+        if (!Number.isInteger(target) || (target as number) < 0) {
+          throw new HttpError(400, 'Body must be {"target_users": <non-negative integer>}')
+        }
+        const id = param(request)
+        await setTargetUsers(store, id, target as number)
+        sendJson(reply, 200, {
+          code: 200,
+          message: 'success',
+          delivery_id: id,
+          target_users: target,
+        })
+      },
+    ],
   }
   // One Fastify route per documented path, taking every method, with its schema beside it.
   for (const path of new Set(STATS_ROUTES.map((route) => route.path))) {
-    const handler = handlers[path]
-    if (!handler) throw new Error(`no handler for the documented stats route ${path}`)
+    const entry = handlers[path]
+    if (!entry) throw new Error(`no handler for the documented stats route ${path}`)
+    const [method, handler] = entry
     app.all(path.replace(/\{(\w+)\}/g, ':$1'), {
       config: { openapi: STATS_ROUTES.filter((route) => route.path === path) },
+      // After the token check, before the body is read.
+      onRequest: async (request) => {
+        if (request.method !== method) {
+          const message = `${request.method} is not allowed on ${request.url.split('?')[0]}; use ${method}`
+          throw methodNotAllowed(path, method, message)
+        }
+      },
       handler,
     })
   }
