@@ -131,11 +131,13 @@ async function measure(name, dist, job) {
       durationMs: seconds * 1000,
     })
     const eps = (t.acknowledgedEvents / t.wallMs) * 1000
-    const errors = Object.entries(t.statuses).filter(([s]) => !(s >= 200 && s < 300))
+    const errors = Object.entries(t.statuses)
+      .filter(([s]) => !(s >= 200 && s < 300))
+      .map(([s, n]) => `${s}: ${n}`)
     log(
       `${name}: ${int(eps)} events/s, ceiling ${int(ceiling)}, ratio ${(eps / ceiling).toFixed(3)}`,
     )
-    return { name, eps, ceiling, ratio: eps / ceiling, load, errors: errors.length }
+    return { name, eps, ceiling, ratio: eps / ceiling, load, errors: errors.join(', ') || 'none' }
   } finally {
     cleanups.splice(cleanups.indexOf(stop), 1)
     await stop()
@@ -157,7 +159,7 @@ async function main() {
   const lines = [
     `Command: \`node bench/server-compare.mjs ${process.argv.slice(2).join(' ')}\``,
     '',
-    '| round | build | acknowledged events/s | JSON.parse ceiling, events/s | ratio (1b) | load avg (1 min) | non-2xx kinds |',
+    '| round | build | acknowledged events/s | JSON.parse ceiling, events/s | ratio (1b) | load avg (1 min) | not 2xx |',
     '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>

@@ -256,9 +256,6 @@ export function createCollector(options: CollectorOptions): Collector {
       const raw = await readRawBody(request.raw, config.limits.maxBodyBytes)
       return decodeBody(raw, single(request.headers['content-encoding']), config.limits)
     })
-    app.addHook('onRequest', async (request) => {
-      stateOf(request)
-    })
     app.setErrorHandler(async (error, request, reply) => {
       const { record } = stateOf(request)
       write(request, reply, failure(error, record))

@@ -132,9 +132,10 @@ export function createHttpServer({ logger }: HttpServerOptions): FastifyInstance
     },
   })
   app.server.headersTimeout = 10_000
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, not an async one: it runs on every request, and most pass.
+  app.addHook('onRequest', (request, _reply, done) => {
     const bad = (request.raw as unknown as Record<symbol, unknown>)[BAD_TARGET]
-    if (bad) throw bad
+    done(bad instanceof Error ? bad : undefined)
   })
   app.setErrorHandler((error, request, reply) => {
     const known = asHttpError(error)
