@@ -30,6 +30,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DIST = join(ROOT, 'server-stub/dist/index.mjs')
 const DEADLINE_MS = 8 * 60_000
 const ADMIN = 'admin'
+/** Where the hand-kept part of the report starts (see main). */
+const KEPT_MARKER = '<!-- Kept when bench/server.mjs rewrites this file: -->'
 
 const { values: args } = parseArgs({
   options: {
@@ -715,6 +717,11 @@ async function main() {
   } catch (err) {
     console.error(`bench:server: prettier unavailable, report left unformatted: ${err.message}`)
   }
+  // Sections written by other commands (bench/server-compare.mjs) sit after KEPT_MARKER and
+  // are carried over, so that a rerun of this one does not drop them.
+  const previous = await readFile(out, 'utf8').catch(() => '')
+  const kept = previous.indexOf(KEPT_MARKER)
+  if (kept >= 0) text = `${text.trimEnd()}\n\n${previous.slice(kept)}`
   await writeFile(out, text)
   log(`wrote ${args.out}`)
   if (report.errors.length) process.exitCode = 1
