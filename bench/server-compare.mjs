@@ -11,7 +11,6 @@
 //   --kafka-port=29092  a broker must already listen there (scripts/kafka/start.sh)
 // Prints a Markdown table (per round and medians) on stdout. Bounded by DEADLINE_MS; closes the
 // servers and the load process also on failure or Ctrl-C.
-import { fork } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
@@ -19,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { batchBody } from './server-load.mjs'
+import { forkLoad, parseCeiling } from './server-load.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const DEADLINE_MS = 10 * 60_000
@@ -73,35 +72,6 @@ const portOpen = (port) =>
     socket.once('error', () => done(false))
   })
 
-/** The load process of bench/server.mjs; `job(msg)` runs one bounded job in it. */
-function startLoad() {
-  const child = fork(join(ROOT, 'bench/server-load.mjs'), [], { stdio: 'inherit' })
-  cleanups.push(async () => child.connected && child.kill())
-  let waiting
-  child.on('message', (msg) => waiting?.(msg))
-  child.on('exit', (code) => waiting?.({ ok: false, error: `load process exited (${code})` }))
-  return (msg) =>
-    new Promise((resolveJob, reject) => {
-      waiting = (answer) => {
-        waiting = undefined
-        if (answer.ok) resolveJob(answer.result)
-        else reject(new Error(`load generator: ${answer.error}`))
-      }
-      child.send(msg)
-    })
-}
-
-/** Events/s one core JSON.parses from the load's bodies (as in bench/server.mjs). */
-function parseCeiling(ms = 3000) {
-  const bodies = Array.from({ length: 200 }, () => batchBody())
-  let events = 0
-  const t0 = performance.now()
-  while (performance.now() - t0 < ms) {
-    for (const body of bodies) events += JSON.parse(body).events.length
-  }
-  return events / ((performance.now() - t0) / 1000)
-}
-
 /** One measurement of one build: a collector-only process role on Kafka, as part 1 runs it. */
 async function measure(name, dist, job) {
   const server = await import(dist)
@@ -138,6 +108,9 @@ async function measure(name, dist, job) {
     const load = await loadavg()
     // Counted while measuring only (the warm-up's refusals are left out).
     for (const key of Object.keys(reasons)) delete reasons[key]
+    // CPU of this process (the server; the load and the broker are other processes) per
+    // request: what the stack costs, which a busy machine moves far less than events/s.
+    const cpu0 = process.cpuUsage()
     const t = await job({
       mode: 'closed',
       url: running.url,
@@ -145,11 +118,22 @@ async function measure(name, dist, job) {
       durationMs: seconds * 1000,
     })
     const eps = (t.acknowledgedEvents / t.wallMs) * 1000
+    const cpu = process.cpuUsage(cpu0)
+    const requests = Object.values(t.statuses).reduce((a, b) => a + b, 0)
+    const cpuMs = (cpu.user + cpu.system) / 1000 / requests
     const errors = Object.entries(reasons).map(([why, n]) => `${why}: ${n}`)
     log(
       `${name}: ${int(eps)} events/s, ceiling ${int(ceiling)}, ratio ${(eps / ceiling).toFixed(3)}`,
     )
-    return { name, eps, ceiling, ratio: eps / ceiling, load, errors: errors.join(', ') || 'none' }
+    return {
+      name,
+      eps,
+      ceiling,
+      ratio: eps / ceiling,
+      cpuMs,
+      load,
+      errors: errors.join(', ') || 'none',
+    }
   } finally {
     cleanups.splice(cleanups.indexOf(stop), 1)
     await stop()
@@ -162,7 +146,7 @@ async function main() {
       `no broker on 127.0.0.1:${kafkaPort}: KAFKA_PORT=${kafkaPort} bash scripts/kafka/start.sh`,
     )
   }
-  const job = startLoad()
+  const { job } = forkLoad((stop) => cleanups.push(stop))
   const results = []
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 ? builds : [...builds].reverse()
@@ -171,21 +155,25 @@ async function main() {
   const lines = [
     `Command: \`node bench/server-compare.mjs ${process.argv.slice(2).join(' ')}\``,
     '',
-    '| round | build | acknowledged events/s | JSON.parse ceiling, events/s | ratio (1b) | load avg (1 min) | refused (status, reason) |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| round | build | acknowledged events/s | JSON.parse ceiling, events/s | ratio (1b) | server CPU ms per request | load avg (1 min) | refused (status, reason) |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map(
       (r) =>
-        `| ${r.round} | ${r.name} | ${int(r.eps)} | ${int(r.ceiling)} | ${r.ratio.toFixed(3)} | ${r.load} | ${r.errors} |`,
+        `| ${r.round} | ${r.name} | ${int(r.eps)} | ${int(r.ceiling)} | ${r.ratio.toFixed(3)} | ${r.cpuMs.toFixed(3)} | ${r.load} | ${r.errors} |`,
     ),
   ]
   for (const [name] of builds) {
     const mine = results.filter((r) => r.name === name)
     lines.push(
-      `| median | ${name} | ${int(median(mine.map((r) => r.eps)))} | ${int(median(mine.map((r) => r.ceiling)))} | ${median(mine.map((r) => r.ratio)).toFixed(3)} | | |`,
+      `| median | ${name} | ${int(median(mine.map((r) => r.eps)))} | ${int(median(mine.map((r) => r.ceiling)))} | ${median(mine.map((r) => r.ratio)).toFixed(3)} | ${median(mine.map((r) => r.cpuMs)).toFixed(3)} | | |`,
     )
   }
   const ratioOf = (name) => median(results.filter((r) => r.name === name).map((r) => r.ratio))
-  lines.push('', `this / base (median ratios): ${(ratioOf('this') / ratioOf('base')).toFixed(3)}`)
+  const cpuOf = (name) => median(results.filter((r) => r.name === name).map((r) => r.cpuMs))
+  lines.push(
+    '',
+    `this / base: ratio (1b) ${(ratioOf('this') / ratioOf('base')).toFixed(3)}, server CPU per request ${(cpuOf('this') / cpuOf('base')).toFixed(3)} (medians)`,
+  )
   console.log(lines.join('\n'))
 }
 

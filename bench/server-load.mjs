@@ -4,8 +4,10 @@
 //   { mode: 'closed', url, concurrency, durationMs }  as many requests as `concurrency` allows
 //   { mode: 'open', url, ratePerSec, durationMs }     requests started on a fixed schedule
 // Bodies are signed batches of 50 events (BATCH) for the development app; event ids are unique.
+import { fork } from 'node:child_process'
 import { createHash, randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
+import { fileURLToPath } from 'node:url'
 
 export const APP_ID = 'dev_app'
 export const APP_SECRET = 'dev_secret'
@@ -146,6 +148,44 @@ export async function runJob(job) {
     loadCpuMs: (cpu.user + cpu.system) / 1000,
     latencies,
   }
+}
+
+/**
+ * Events per second one core can `JSON.parse` from the bodies the load sends (signed batches of
+ * `BATCH` events), over `ms`: the cost no collector can go below, whatever its HTTP stack. The
+ * collector's acknowledged events/s divided by this is a throughput that a busier or quieter
+ * machine moves less than the raw number, so a change of stack can be judged by it.
+ */
+export function parseCeiling(ms = 3000) {
+  const bodies = Array.from({ length: 200 }, () => batchBody())
+  let events = 0
+  const t0 = performance.now()
+  while (performance.now() - t0 < ms) {
+    for (const body of bodies) events += JSON.parse(body).events.length
+  }
+  return events / ((performance.now() - t0) / 1000)
+}
+
+/**
+ * Starts this file as the load process; `job(msg)` runs one job in it. `onCleanup` receives
+ * the function that ends it.
+ */
+export function forkLoad(onCleanup) {
+  const child = fork(fileURLToPath(import.meta.url), [], { stdio: 'inherit' })
+  onCleanup(async () => child.connected && child.kill())
+  let waiting
+  child.on('message', (msg) => waiting?.(msg))
+  child.on('exit', (code) => waiting?.({ ok: false, error: `load process exited (${code})` }))
+  const job = (msg) =>
+    new Promise((resolve, reject) => {
+      waiting = (answer) => {
+        waiting = undefined
+        if (answer.ok) resolve(answer.result)
+        else reject(new Error(`load generator: ${answer.error}`))
+      }
+      child.send(msg)
+    })
+  return { pid: child.pid, job }
 }
 
 if (process.send) {

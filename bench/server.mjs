@@ -15,7 +15,7 @@
 // The server is server-stub/dist (run `npm run build` first). Everything talks on 127.0.0.1,
 // the run is bounded (DEADLINE_MS) and closes the servers, the load process, the broker it
 // started and its temp dirs, also on failure or Ctrl-C.
-import { execFile, execFileSync, fork } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
@@ -23,7 +23,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, promisify } from 'node:util'
-import { BATCH, batchBody, post } from './server-load.mjs'
+import { BATCH, batchBody, forkLoad, parseCeiling, post } from './server-load.mjs'
 import { Agent } from 'node:http'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -193,25 +193,6 @@ async function startBroker(port) {
   return { pid, startedByUs: true }
 }
 
-/** The load process; `job(msg)` runs one job in it. */
-function startLoad() {
-  const child = fork(join(ROOT, 'bench/server-load.mjs'), [], { stdio: 'inherit' })
-  cleanups.push(['load process', async () => child.connected && child.kill()])
-  let waiting
-  child.on('message', (msg) => waiting?.(msg))
-  child.on('exit', (code) => waiting?.({ ok: false, error: `load process exited (${code})` }))
-  const job = (msg) =>
-    new Promise((resolve, reject) => {
-      waiting = (answer) => {
-        waiting = undefined
-        if (answer.ok) resolve(answer.result)
-        else reject(new Error(`load generator: ${answer.error}`))
-      }
-      child.send(msg)
-    })
-  return { pid: child.pid, job }
-}
-
 /** Runs `fn` while measuring CPU seconds of this process (the server), the load and the broker. */
 async function withCpu(pids, fn) {
   const self0 = process.cpuUsage()
@@ -234,22 +215,6 @@ async function withCpu(pids, fn) {
   }
 }
 
-/**
- * Events per second one core can `JSON.parse` from the bodies the load sends (signed batches of
- * `BATCH` events), over `ms`: the cost no collector can go below, whatever its HTTP stack. The
- * collector's acknowledged events/s divided by this is a throughput that a busier or quieter
- * machine moves less than the raw number, so a change of stack can be judged by it.
- */
-function parseCeiling(ms = 3000) {
-  const bodies = Array.from({ length: 200 }, () => batchBody())
-  let events = 0
-  const t0 = performance.now()
-  while (performance.now() - t0 < ms) {
-    for (const body of bodies) events += JSON.parse(body).events.length
-  }
-  return events / ((performance.now() - t0) / 1000)
-}
-
 // ---- parts 1–3: Kafka -------------------------------------------------------------------------
 
 async function kafkaParts(server, report) {
@@ -261,7 +226,7 @@ async function kafkaParts(server, report) {
   const kafkaEnv = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}` }
   const running = await startBench(server, kafkaEnv, { roles: ['collector'] })
   log(`collector ${running.url} (bus ${running.backends.bus})`)
-  const load = startLoad()
+  const load = forkLoad((stop) => cleanups.push(['load process', stop]))
   const pids = [load.pid, broker.pid]
 
   // Warm-up: connections, JIT, producer metadata; not counted.
