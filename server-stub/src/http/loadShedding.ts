@@ -13,8 +13,8 @@ export interface PressureLimits {
    * few long stalls (a descheduled process on a busy host, a major GC) push up, so it sits well
    * above the collector's own limit on the median lag (`TRACKPOINT_MAX_EVENT_LOOP_LAG_MS`, 500):
    * that one sheds first; this is the backstop for every route, for a process whose loop is
-   * seconds late on average. At 1000 it shed 1,105 of 5,778 requests (19 %) of a benchmark run
-   * on a 2-core host at load average 10, whose p99 latency was 266 ms.
+   * seconds late on average. One synchronous stall of 3 s (bench/server.mjs's JSON.parse
+   * ceiling, run in the server's process) made it shed the next second of requests at 1000.
    * @default 3000
    */
   maxEventLoopDelayMs: number
