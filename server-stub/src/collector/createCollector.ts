@@ -279,13 +279,19 @@ export function createCollector(options: CollectorOptions): Collector {
         // Health and metrics answer under load (@fastify/under-pressure lets them through):
         // they are how an operator sees it.
         config: admit ? { openapi } : { openapi, pressureHandler: () => undefined },
-        onRequest: async (request: WithState) => {
+        // A callback hook, not an async one: it runs on every request of the hot route.
+        onRequest: (request: WithState, _reply, done) => {
           const state = stateOf(request)
           state.record.route = path
-          if (request.method === 'OPTIONS') return
-          if (!methods.includes(request.method)) throw methodNotAllowed(path, allow)
-          // Cheap refusals first, before the body is read.
-          admit?.(request, state)
+          if (request.method === 'OPTIONS') return done()
+          if (!methods.includes(request.method)) return done(methodNotAllowed(path, allow))
+          try {
+            // Cheap refusals first, before the body is read.
+            admit?.(request, state)
+          } catch (error) {
+            return done(error as Error)
+          }
+          done()
         },
         handler: async (request: WithState, reply) => {
           const state = stateOf(request)
