@@ -5,7 +5,6 @@ import { retryDelay } from './retryPolicy'
 import { sendOutcome } from './sendOutcome'
 import { createServerClock, readServerTime } from './serverClock'
 import { computeSign, createSigner } from './signer'
-import type { SendResult } from './transport'
 import { createOffThreadPost } from './offThreadPost'
 import { BEACON_BUDGET, sendOnExit } from './transport'
 import type { Signature } from './types'
@@ -82,9 +81,7 @@ export function createDelivery(
       .finally(() => (signing = undefined)))
   }
 
-  const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false
-  const backoff = () =>
-    retryDelay(undefined, attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
+  const offline = () => navigator.onLine === false
 
   /** Runs `pump` after `delay` ms unless an earlier run is already due. */
   const arm = (delay: number): void => {
@@ -115,27 +112,20 @@ export function createDelivery(
 
   /** Debug mode: one console line per event with the collector's verdict (§五 debug_info). */
   const logValidation = (batch: QueuedEvent[], body: unknown): void => {
-    const results = (body as DebugAnswer | undefined)?.debug_info?.validation_results ?? []
-    for (const { event_index, valid, errors } of results) {
+    for (const { event_index, valid, errors } of (body as DebugAnswer | undefined)?.debug_info
+      ?.validation_results ?? []) {
       const event = batch[event_index]
       const name = event && (JSON.parse(event.json) as { event_name: string }).event_name
       reporter.debug(`${valid ? 'valid' : 'INVALID'}: ${name} ${event?.id}`, errors)
     }
   }
 
-  const drop = (events: QueuedEvent[], result: SendResult): Promise<unknown> => {
-    reporter.error({
-      kind: 'rejected',
-      status: result.status,
-      count: events.length,
-      message: `HTTP ${result.status}: ${events.length} event(s) dropped`,
-      cause: result.body,
-    })
-    return queue.remove(new Set(events.map((e) => e.id)))
-  }
-
-  /** Waits `ms` before the next attempt; resolves the send's `false` (stop for now). */
-  const retryIn = (ms: number, why: string): false => {
+  /**
+   * Counts a failed attempt and waits before the next one: what the collector `asked` for, else
+   * back-off ({@link retryDelay}). Resolves the send's `false` (stop for now).
+   */
+  const retryLater = (asked: number | undefined, why: string): false => {
+    const ms = retryDelay(asked, ++attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
     retryAt = Date.now() + ms
     arm(ms)
     reporter.debug(`${why}; next attempt in ${ms} ms`)
@@ -156,8 +146,7 @@ export function createDelivery(
       } catch (cause) {
         // The app's signing failed (its backend down, a bug, a timeout): not a network error.
         reporter.error({ kind: 'sign', count: batch.length, message: 'sign() failed', cause })
-        attempt++
-        return retryIn(backoff(), 'sign() failed')
+        return retryLater(undefined, 'sign() failed')
       }
       const result = await post(
         url,
@@ -174,31 +163,35 @@ export function createDelivery(
         )
       }
       const outcome = sendOutcome(result, batch.length, clockCorrected && !resigned, Date.now())
+      const { status, body } = result
       switch (outcome.action) {
         case 'remove':
           attempt = 0
-          if (settings.debug) logValidation(batch, result.body)
-          await queue.remove(new Set(batch.map((e) => e.id)))
-          return true
+          if (settings.debug) logValidation(batch, body)
+          break
         case 'split': {
           const half = Math.ceil(batch.length / 2)
           return (await send(batch.slice(0, half))) && send(batch.slice(half))
         }
         case 'drop':
-          await drop(batch, result)
-          return true
+          reporter.error({
+            kind: 'rejected',
+            status,
+            count: batch.length,
+            message: `HTTP ${status}: ${batch.length} event(s) dropped`,
+            cause: body,
+          })
+          break
         case 'resend':
           return send(batch, true)
         default:
-          if (result.status === 0 && offline()) return false // the `online` listener resumes
-          attempt++
-          return retryIn(
-            outcome.asked === undefined
-              ? backoff()
-              : retryDelay(outcome.asked, attempt, FIRST_RETRY_MS, settings.maxRetryDelay),
-            `send failed (HTTP ${result.status})`,
-          )
+          // Offline: the `online` listener resumes.
+          return !status && offline()
+            ? false
+            : retryLater(outcome.asked, `send failed (HTTP ${status})`)
       }
+      await queue.remove(new Set(batch.map((e) => e.id)))
+      return true
     } finally {
       batch.forEach((e) => inFlight.delete(e.id))
     }
@@ -230,7 +223,7 @@ export function createDelivery(
     retryAt = 0
     void pump()
   }
-  if (typeof addEventListener === 'function') addEventListener('online', onOnline)
+  addEventListener('online', onOnline)
 
   return {
     /** This tab became the sending tab: load what other tabs and visits left, then send. */
@@ -276,11 +269,6 @@ export function createDelivery(
     flush: async (): Promise<void> => {
       await pumping
       await pump()
-    },
-
-    /** Server clock minus device clock, as measured from the collector's answers. */
-    get clockOffset(): number {
-      return clock.offset
     },
 
     /**
@@ -338,7 +326,7 @@ export function createDelivery(
       stopped = true
       post.close()
       clearTimeout(timer)
-      if (typeof removeEventListener === 'function') removeEventListener('online', onOnline)
+      removeEventListener('online', onOnline)
     },
   }
 }
