@@ -158,9 +158,7 @@ export function createDelivery(
       const clockCorrected = serverTime !== undefined && clock.learn(serverTime)
       if (clockCorrected) {
         lastSignature = undefined
-        reporter.debug(
-          `device clock is ${-clock.offset} ms off the server's; signing with the server's`,
-        )
+        reporter.debug(`clock off by ${-clock.offset} ms`)
       }
       const outcome = sendOutcome(result, batch.length, clockCorrected && !resigned, Date.now())
       const { status, body } = result
@@ -243,7 +241,7 @@ export function createDelivery(
       try {
         await queue.load(inFlight)
       } catch (cause) {
-        reporter.error({ kind: 'storage', message: 'Loading stored events failed', cause })
+        reporter.error({ kind: 'storage', message: 'Loading failed', cause })
       }
       this.schedule()
     },
