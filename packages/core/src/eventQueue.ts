@@ -233,8 +233,8 @@ export function createEventQueue(
       const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
       if (!fresh.length) return
       let corrupt = 0
-      const repaired: Segment[] = []
-      const unreadable: string[] = []
+      /** Segments with bad lines: rewritten without them, or deleted when none was good. */
+      const repaired = new Set<Segment>()
       for (let i = 0; i < fresh.length; i += LOAD_SLICE) {
         // Oldest first, a slice per task (what is loaded can be sent meanwhile); the caller
         // goes on in a task of its own too, so sending does not add to the last slice.
@@ -249,15 +249,14 @@ export function createEventQueue(
           const [events, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
           const segment = { key, events, stored: true }
           corrupt += bad
-          if (!events.length) unreadable.push(key)
-          else segments.push(segment)
-          if (bad && events.length) repaired.push(segment)
+          if (events.length) segments.push(segment)
+          if (bad) repaired.add(segment)
         })
         segments.sort((a, b) => (a.key < b.key ? -1 : 1))
       }
       if (corrupt) {
         onDrop(corrupt, 'corrupt')
-        await Promise.all([store.delMany(unreadable), save(repaired)])
+        await Promise.all([rewrite(repaired), deleteDoomed()])
       }
       enforceLimits(inFlight)
       await nextTask()
