@@ -152,10 +152,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
     }
     pending.splice(0, i)
-    if (pending.length) {
-      drainScheduled = true
-      setTimeout(drain, 0)
-    }
+    if (pending.length) drainLater()
     if (o.sign) delivery.prepareExit()
     return queue
       .write(queued, () => delivery.leader, delivery.inFlight)
@@ -163,6 +160,12 @@ export function createTracker(options: TrackerOptions): Tracker {
       .catch((cause: unknown) =>
         reporter.error({ kind: 'internal', message: 'Queueing failed', cause }),
       )
+  }
+
+  /** Drains in the next task: once for all the events tracked in this one. */
+  const drainLater = () => {
+    if (!drainScheduled) setTimeout(drain, 0)
+    drainScheduled = true
   }
 
   const onHide = () => {
@@ -233,10 +236,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         }
         for (const plugin of plugins) if (!(event = plugin(event))) return
         pending.push(event)
-        if (!drainScheduled) {
-          drainScheduled = true
-          setTimeout(drain, 0)
-        }
+        drainLater()
       } catch (cause) {
         reporter.error({ kind: 'internal', message: 'track() failed', cause })
       }
