@@ -91,7 +91,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let releaseLeadership = (): void => undefined
   const store = o.persist
     ? createPersistentStore(appId, (cause) => {
-        reporter.error({ kind: 'storage', message: 'IndexedDB failed; in memory now', cause })
+        reporter.error({ kind: 'storage', message: 'IndexedDB failed', cause })
         // No other tab can read this tab's memory, so it sends its own events; and it gives the
         // sending-tab lock up, so that a tab whose IndexedDB works sends what is stored there
         // (other tabs' events, and this tab's earlier ones, which it forgets).

@@ -128,7 +128,7 @@ export function createDelivery(
     const ms = retryDelay(asked, ++attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
     retryAt = Date.now() + ms
     arm(ms)
-    reporter.debug(`${why}; next attempt in ${ms} ms`)
+    reporter.debug(`${why}; retry in ${ms} ms`)
     return false
   }
 
