@@ -3,7 +3,7 @@ import type { ResolvedOptions } from './options'
 import type { Reporter } from './reporter'
 import { retryDelay } from './retryPolicy'
 import { sendOutcome } from './sendOutcome'
-import { createServerClock, readServerTime } from './serverClock'
+import { learnOffset, readServerTime } from './serverClock'
 import { computeSign, createSigner } from './signer'
 import { createOffThreadPost } from './offThreadPost'
 import { BEACON_BUDGET, sendOnExit } from './transport'
@@ -44,7 +44,10 @@ export function createDelivery(
   const { appId, sign } = settings
   const secret = sign ? undefined : (settings.secret ?? '')
   const signer = createSigner(appId, secret, sign, settings.signTimeout)
-  const clock = createServerClock()
+  /** Server clock minus device clock (ms), learned from the collector's answers; 0 until then. */
+  let offset = 0
+  /** The time on the server's clock, as best known. */
+  const serverNow = () => Date.now() + offset
   const post = createOffThreadPost()
   const inFlight = new Set<string>()
   /**
@@ -72,7 +75,7 @@ export function createDelivery(
    * that ask while one is being made share it (a slow `sign` is called once, not per drain).
    */
   const freshSignature = (): Promise<Signature> => {
-    const now = clock.now()
+    const now = serverNow()
     if (lastSignature && now - lastSignature.timestamp < SIGNATURE_REUSE_MS) {
       return Promise.resolve(lastSignature)
     }
@@ -102,7 +105,7 @@ export function createDelivery(
    * events queued before the offset was learned get it too.
    */
   const envelope = (signature: Signature, events: QueuedEvent[]): string => {
-    const tail = clock.offset ? `,"clock_offset":${clock.offset}}` : ''
+    const tail = offset ? `,"clock_offset":${offset}}` : ''
     return (
       JSON.stringify({ ...signature, ...meta, events: [] }).slice(0, -2) +
       events.map((e) => (tail ? e.json.slice(0, -1) + tail : e.json)).join(',') +
@@ -154,11 +157,12 @@ export function createDelivery(
         settings.compress,
         settings.requestTimeout,
       )
-      const serverTime = readServerTime(result)
-      const clockCorrected = serverTime !== undefined && clock.learn(serverTime)
+      const known = offset
+      offset = learnOffset(offset, readServerTime(result), Date.now())
+      const clockCorrected = offset !== known
       if (clockCorrected) {
         lastSignature = undefined
-        reporter.debug(`clock off by ${-clock.offset} ms`)
+        reporter.debug(`clock off by ${-offset} ms`)
       }
       const outcome = sendOutcome(result, batch.length, clockCorrected && !resigned, Date.now())
       const { status, body } = result
@@ -285,7 +289,7 @@ export function createDelivery(
     exit(): void {
       void queue.flush()
       if (offline()) return // a beacon could not leave; the events wait for the `online` event
-      const now = clock.now()
+      const now = serverNow()
       // `pagehide` and `visibilitychange` both fire on one exit: one budget, no event twice.
       const signature =
         secret !== undefined
