@@ -103,7 +103,8 @@ const cdnBuild: RollupOptions = {
     name: 'Trackpoint',
     sourcemap: true,
     plugins: [
-      terser({ compress: { passes: 2 }, format: { comments: false } }),
+      // A third pass saves ~25 B min+gzip over two; more passes save nothing.
+      terser({ compress: { passes: 3 }, format: { comments: false } }),
       subresourceIntegrity(),
     ],
   },
