@@ -17,6 +17,7 @@ export type {
   TrackingPlan,
 } from './types'
 export { trackingPlan } from './trackingPlan'
+export { builtInFieldTypes } from './builtInFieldTypes'
 export { extendPlan } from './extendPlan'
 export { EVENT_NAME_PATTERN, isValidEventName } from './eventNamePattern'
 export { FORBIDDEN_KEY_PATTERN, isForbiddenKey } from './forbiddenKeys'
