@@ -115,3 +115,26 @@ describe.each(['schema', 'core', 'react', 'vue'])('@trackpoint/%s source maps', 
     expect(mapped).toBeGreaterThan(maps.length)
   })
 })
+
+describe.each(['schema', 'core', 'react', 'vue'])('@trackpoint/%s README', (pkg) => {
+  it('links only to absolute URLs (a relative link breaks on the registry page)', () => {
+    const readme = readFileSync(new URL(`../../packages/${pkg}/README.md`, import.meta.url), 'utf8')
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1])
+    expect(targets.length).toBeGreaterThan(0)
+    expect(targets.filter((target) => !/^(https:\/\/|#)/.test(target!))).toEqual([])
+  })
+
+  it('ships with its LICENSE, repository and engines', () => {
+    const json = manifest(pkg)
+    expect(readFileSync(new URL(`../../packages/${pkg}/LICENSE`, import.meta.url), 'utf8')).toMatch(
+      /^MIT License/,
+    )
+    expect(json.license).toBe('MIT')
+    expect(json.repository).toEqual({
+      type: 'git',
+      url: 'git+https://github.com/trackpoint/trackpoint.git',
+      directory: `packages/${pkg}`,
+    })
+    expect(json.engines.node).toBe('>=20')
+  })
+})
