@@ -1,6 +1,6 @@
 // The Vite + TypeScript consumer (test/consumers/vite-ts): types under `bundler` and `node16`
 // resolution, the plan's mistakes as compile errors, and a production build.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { compareMistakes } from './expectMistakes.mjs'
 import { run } from './run.mjs'
@@ -39,6 +39,11 @@ export async function checkViteTs(dir) {
   const build = await run(join(dir, 'node_modules/.bin/vite'), ['build'], { cwd: dir })
   if (build.code !== 0 || !existsSync(join(dir, 'dist/index.html'))) {
     failures.push(`vite-ts: vite build failed:\n${build.output}`)
+  } else if (
+    !readdirSync(join(dir, 'dist/assets')).some((f) => /^trackpoint\.min-.*\.js$/.test(f))
+  ) {
+    // `import url from '@trackpoint/core/trackpoint.min.js?url'` (the subpath export) emits it.
+    failures.push('vite-ts: the build has no copy of trackpoint.min.js')
   }
   return failures
 }
