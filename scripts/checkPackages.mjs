@@ -10,6 +10,9 @@
 //   examples/next            Next.js App Router: `next build`, `next start`, Chromium; the
 //                            events reach a test collector
 //
+// and, last, that `npm start` serves the same example's static export at /next/ with its
+// events reaching the embedded backend (scripts/buildNextExample.mjs, scripts/devServer.mjs).
+//
 // Prints each step's time. KEEP_CONSUMERS=1 keeps the temporary folder for a look afterwards.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,6 +20,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { checkNextApp } from './packages/checkNextApp.mjs'
 import { checkNodeCjs } from './packages/checkNodeCjs.mjs'
+import { checkStartExample } from './packages/checkStartExample.mjs'
 import { checkViteTs } from './packages/checkViteTs.mjs'
 import { installApp } from './packages/installApp.mjs'
 import { lintTarballs } from './packages/lintTarballs.mjs'

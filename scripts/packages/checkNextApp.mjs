@@ -11,8 +11,8 @@ import { run } from './run.mjs'
 const HOST = '127.0.0.1'
 const NEXT_ENV = { NEXT_TELEMETRY_DISABLED: '1' }
 
-/** A port on 127.0.0.1 that was free a moment ago, for `next start`. */
-const freePort = () =>
+/** A port on 127.0.0.1 that was free a moment ago (for a server that takes a port number). */
+export const freePort = () =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -30,7 +30,7 @@ const freePort = () =>
  * @param {string} what For the error when the deadline passes.
  * @returns {Promise<T>}
  */
-const waitFor = async (condition, ms, what) => {
+export const waitFor = async (condition, ms, what) => {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await condition()
