@@ -87,6 +87,11 @@ const main = async () => {
     if (dir)
       failures.push(...(await timed(`${name}: checks`, () => check(/** @type {string} */ (dir)))))
   }
+  failures.push(
+    ...(await timed('npm start: examples/next at /next/ (static export, embedded backend)', () =>
+      checkStartExample(root, join(work, 'data')),
+    )),
+  )
   console.log(
     `${failures.length ? 'FAILED' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   )
