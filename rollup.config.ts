@@ -151,7 +151,8 @@ const cdnBuild: RollupOptions = {
     name: 'Trackpoint',
     sourcemap: true,
     plugins: [
-      terser({ compress: { passes: 2 }, format: { comments: false } }),
+      // A third pass saves ~25 B min+gzip over two; more passes save nothing.
+      terser({ compress: { passes: 3 }, format: { comments: false } }),
       subresourceIntegrity(),
     ],
   },
@@ -177,8 +178,17 @@ const serverBuild: RollupOptions = (() => {
   }
 })()
 
+/** The `trackpoint-plan` bin of @trackpoint/schema (Node only, so apart from the library). */
+const planCliBuild: RollupOptions = {
+  input: 'packages/schema/src/cli/trackpointPlan.ts',
+  external: (id) => id.startsWith('node:') || id === 'yaml',
+  plugins: [typescript({ tsconfig: 'packages/schema/tsconfig.cli.json' })],
+  output: { file: 'packages/schema/dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+}
+
 export default [
   ...packages.flatMap((pkg) => [libraryBuild(pkg), dtsBuild(pkg)]),
   cdnBuild,
   serverBuild,
+  planCliBuild,
 ]

@@ -20,7 +20,8 @@ export async function checkStartExample(root, dataDir) {
   })
   const [port, examplesPort] = [await freePort(), await freePort()]
   // As `npm start` runs by default: the development app (TRACKPOINT_APPS unset).
-  const { TRACKPOINT_APPS: _apps, ...env } = process.env
+  const env = { ...process.env }
+  delete env.TRACKPOINT_APPS
   const server = spawn(process.execPath, [join(root, 'scripts/devServer.mjs')], {
     cwd: root,
     env: {
