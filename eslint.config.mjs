@@ -13,6 +13,12 @@ export default tseslint.config(
       'test-results/**',
       'playwright-report/**',
       '.data/**',
+      // Next.js output, and the consumer apps: scripts/checkPackages.mjs type-checks those
+      // against the packed tarballs (their mistakes/ folders hold compile errors on purpose).
+      'examples/next/.next/**',
+      'examples/next/out/**',
+      'examples/next/next-env.d.ts',
+      'test/consumers/**',
     ],
   },
   js.configs.recommended,

@@ -9,9 +9,10 @@ import { readFileSync } from 'node:fs'
 export const budgets = [
   {
     name: '@trackpoint/core: createTracker + track (queue, IndexedDB, beacon, retry, signing)',
-    // 7.5 KB was set before issue 9's reliability fixes were built; they measured 8.91 KB and
-    // were kept whole (docs/decisions.md, "Budgets after issue 9").
-    budget: 9 * 1024,
+    // The issue owner's budget is 7.5 KB (7,680 B). Issue 9's reliability fixes measured
+    // 9,134 B; made smaller without dropping any, 8,751 B. The budget is that rounded up to
+    // 64 B until the owner decides what goes (docs/decisions.md, "Budgets after issue 9").
+    budget: 8768,
     entry: `import { createTracker } from '@trackpoint/core'
 const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app', secret: 's' })
 t.track('page_view', { page_name: 'home' })`,
@@ -24,13 +25,16 @@ observeImpression(document.body, () => {})`,
   },
   {
     name: '@trackpoint/core: autoCapture alone (every capture, web-vitals included; no tracker)',
-    budget: 6.5 * 1024,
+    // 6.5 KB until the plan's descriptions left it (-0.9 KB); 5.6 KB keeps it a guard.
+    budget: 5.6 * 1024,
     entry: `import { autoCapture } from '@trackpoint/core'
 autoCapture({ track() {} })`,
   },
   {
     name: 'trackpoint.min.js (CDN: core, signing, impressions, auto-capture, web-vitals, snippet)',
-    budget: 16 * 1024,
+    // The owner's budget, 14.5 KB. Issue 9's fixes measured 16,155 B; made smaller, and without
+    // the tracking plan's descriptions (auto-capture reads only the field types), 14,847 B.
+    budget: 14848,
     file: 'packages/core/dist/trackpoint.min.js',
   },
   {

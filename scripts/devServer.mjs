@@ -4,8 +4,9 @@
 // ClickHouse engine (chdb), data in TRACKPOINT_DATA_DIR (default ./.data) — configured from the
 // environment as docs/server.md describes (without TRACKPOINT_APPS: the development app
 // `dev_app` / `dev_secret`), and serves the examples: the script-tag one at / with the freshly
-// built /trackpoint.min.js, and the built React and Vue ones at /react/ and /vue/. Both listen
-// on 127.0.0.1 only.
+// built /trackpoint.min.js, the built React and Vue ones at /react/ and /vue/, and the Next.js
+// App Router one, exported as a static site (scripts/buildNextExample.mjs), at /next/. Both
+// listen on 127.0.0.1 only.
 //
 //   PORT           backend port, default 8080
 //   PORT_EXAMPLES  example site port, default 5173
@@ -23,9 +24,17 @@ const distDir = join(root, 'packages', 'core', 'dist')
 const builtExamples = {
   '/react/': join(root, 'examples', 'react', 'dist'),
   '/vue/': join(root, 'examples', 'vue', 'dist'),
+  '/next/': join(root, 'examples', 'next', 'out'),
+}
+/** How to build each example when its files are missing. */
+const BUILD_HINTS = {
+  '/react/': 'npm run build:examples',
+  '/vue/': 'npm run build:examples',
+  '/next/': 'node scripts/buildNextExample.mjs',
 }
 
-// examples/script-tag/index.html names this endpoint; it is rewritten when PORT differs.
+// The examples name this endpoint; it is rewritten when PORT differs: in HTML, and in the
+// Next.js example's .txt files (the React Server Components payloads a navigation loads).
 const EXAMPLE_ENDPOINT = 'http://127.0.0.1:8080'
 
 /** @type {Record<string, string>} */
@@ -36,6 +45,9 @@ const CONTENT_TYPES = {
   '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  // The Next.js example's React Server Components payloads: its router fetches them on a
+  // client-side navigation and wants this type (otherwise it reloads the whole page).
+  '.txt': 'text/x-component',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -70,7 +82,8 @@ const fileFor = (pathname) => {
     exampleDir,
   ]
   const rest = decodeURIComponent(pathname.slice(prefix.length))
-  const file = normalize(join(dir, rest === '' ? 'index.html' : rest))
+  // A folder's index.html: `/next/rewards/` (Next.js exports one folder per route).
+  const file = normalize(join(dir, rest === '' || rest.endsWith('/') ? `${rest}index.html` : rest))
   return file.startsWith(dir + sep) ? file : undefined
 }
 
@@ -93,16 +106,17 @@ const startExampleSite = async (port, collectorUrl) => {
     try {
       let body = await readFile(file)
       const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
-      if (extname(file) === '.html' && collectorUrl !== EXAMPLE_ENDPOINT) {
+      if (['.html', '.txt'].includes(extname(file)) && collectorUrl !== EXAMPLE_ENDPOINT) {
         body = Buffer.from(body.toString('utf8').replaceAll(EXAMPLE_ENDPOINT, collectorUrl))
       }
       res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     } catch {
+      const built = Object.entries(builtExamples).find(([, dir]) => file.startsWith(dir))
       const hint = file.startsWith(distDir)
         ? ' (run `npm run build`)'
-        : Object.values(builtExamples).some((dir) => file.startsWith(dir))
-          ? ' (run `npm run build:examples`)'
+        : built
+          ? ` (run \`${BUILD_HINTS[/** @type {keyof typeof BUILD_HINTS} */ (built[0])]}\`)`
           : ''
       res.writeHead(404).end(`not found${hint}`)
     }
@@ -133,7 +147,7 @@ const main = async () => {
     [
       '',
       'Trackpoint — embedded backend (in-process bus, ClickHouse engine) and the examples',
-      `  examples       ${site.url}/ (script tag)   ${site.url}/react/   ${site.url}/vue/`,
+      `  examples       ${site.url}/ (script tag)   ${site.url}/react/   ${site.url}/vue/   ${site.url}/next/`,
       `  collector      ${url}/api/v1/track   health ${url}/api/v1/track/health`,
       `  stats          ${url}/api/stats/overview  (Authorization: Bearer ${backend.adminToken})`,
       `  data           ${config.dataDir}`,

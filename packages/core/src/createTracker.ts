@@ -35,15 +35,19 @@ export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_V
 const DRAIN_SLICE_MS = 8
 
 /** A tracker that does nothing, for Node and server-side rendering. */
-const inertTracker = (): Tracker => ({
-  track: () => undefined,
-  identify: () => undefined,
-  reset: () => undefined,
-  flush: async () => undefined,
-  shutdown: async () => undefined,
-  userId: '',
-  sessionId: '',
-})
+const inertTracker = (): Tracker => {
+  const nothing = () => undefined
+  const settled = async () => undefined
+  return {
+    track: nothing,
+    identify: nothing,
+    reset: nothing,
+    flush: settled,
+    shutdown: settled,
+    userId: '',
+    sessionId: '',
+  }
+}
 
 /**
  * Creates a tracker. Throws only for programmer errors in `options` (a missing `endpoint`
@@ -87,7 +91,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let releaseLeadership = (): void => undefined
   const store = o.persist
     ? createPersistentStore(appId, (cause) => {
-        reporter.error({ kind: 'storage', message: 'IndexedDB failed; queueing in memory', cause })
+        reporter.error({ kind: 'storage', message: 'IndexedDB failed', cause })
         // No other tab can read this tab's memory, so it sends its own events; and it gives the
         // sending-tab lock up, so that a tab whose IndexedDB works sends what is stored there
         // (other tabs' events, and this tab's earlier ones, which it forgets).
@@ -148,10 +152,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
     }
     pending.splice(0, i)
-    if (pending.length) {
-      drainScheduled = true
-      setTimeout(drain, 0)
-    }
+    if (pending.length) drainLater()
     if (o.sign) delivery.prepareExit()
     return queue
       .write(queued, () => delivery.leader, delivery.inFlight)
@@ -159,6 +160,12 @@ export function createTracker(options: TrackerOptions): Tracker {
       .catch((cause: unknown) =>
         reporter.error({ kind: 'internal', message: 'Queueing failed', cause }),
       )
+  }
+
+  /** Drains in the next task: once for all the events tracked in this one. */
+  const drainLater = () => {
+    if (!drainScheduled) setTimeout(drain, 0)
+    drainScheduled = true
   }
 
   const onHide = () => {
@@ -229,10 +236,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         }
         for (const plugin of plugins) if (!(event = plugin(event))) return
         pending.push(event)
-        if (!drainScheduled) {
-          drainScheduled = true
-          setTimeout(drain, 0)
-        }
+        drainLater()
       } catch (cause) {
         reporter.error({ kind: 'internal', message: 'track() failed', cause })
       }

@@ -3,9 +3,8 @@ import type { ResolvedOptions } from './options'
 import type { Reporter } from './reporter'
 import { retryDelay } from './retryPolicy'
 import { sendOutcome } from './sendOutcome'
-import { createServerClock, readServerTime } from './serverClock'
+import { learnOffset, readServerTime } from './serverClock'
 import { computeSign, createSigner } from './signer'
-import type { SendResult } from './transport'
 import { createOffThreadPost } from './offThreadPost'
 import { BEACON_BUDGET, sendOnExit } from './transport'
 import type { Signature } from './types'
@@ -45,7 +44,10 @@ export function createDelivery(
   const { appId, sign } = settings
   const secret = sign ? undefined : (settings.secret ?? '')
   const signer = createSigner(appId, secret, sign, settings.signTimeout)
-  const clock = createServerClock()
+  /** Server clock minus device clock (ms), learned from the collector's answers; 0 until then. */
+  let offset = 0
+  /** The time on the server's clock, as best known. */
+  const serverNow = () => Date.now() + offset
   const post = createOffThreadPost()
   const inFlight = new Set<string>()
   /**
@@ -73,7 +75,7 @@ export function createDelivery(
    * that ask while one is being made share it (a slow `sign` is called once, not per drain).
    */
   const freshSignature = (): Promise<Signature> => {
-    const now = clock.now()
+    const now = serverNow()
     if (lastSignature && now - lastSignature.timestamp < SIGNATURE_REUSE_MS) {
       return Promise.resolve(lastSignature)
     }
@@ -82,9 +84,7 @@ export function createDelivery(
       .finally(() => (signing = undefined)))
   }
 
-  const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false
-  const backoff = () =>
-    retryDelay(undefined, attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
+  const offline = () => navigator.onLine === false
 
   /** Runs `pump` after `delay` ms unless an earlier run is already due. */
   const arm = (delay: number): void => {
@@ -105,7 +105,7 @@ export function createDelivery(
    * events queued before the offset was learned get it too.
    */
   const envelope = (signature: Signature, events: QueuedEvent[]): string => {
-    const tail = clock.offset ? `,"clock_offset":${clock.offset}}` : ''
+    const tail = offset ? `,"clock_offset":${offset}}` : ''
     return (
       JSON.stringify({ ...signature, ...meta, events: [] }).slice(0, -2) +
       events.map((e) => (tail ? e.json.slice(0, -1) + tail : e.json)).join(',') +
@@ -115,30 +115,23 @@ export function createDelivery(
 
   /** Debug mode: one console line per event with the collector's verdict (§五 debug_info). */
   const logValidation = (batch: QueuedEvent[], body: unknown): void => {
-    const results = (body as DebugAnswer | undefined)?.debug_info?.validation_results ?? []
-    for (const { event_index, valid, errors } of results) {
+    for (const { event_index, valid, errors } of (body as DebugAnswer | undefined)?.debug_info
+      ?.validation_results ?? []) {
       const event = batch[event_index]
       const name = event && (JSON.parse(event.json) as { event_name: string }).event_name
       reporter.debug(`${valid ? 'valid' : 'INVALID'}: ${name} ${event?.id}`, errors)
     }
   }
 
-  const drop = (events: QueuedEvent[], result: SendResult): Promise<unknown> => {
-    reporter.error({
-      kind: 'rejected',
-      status: result.status,
-      count: events.length,
-      message: `HTTP ${result.status}: ${events.length} event(s) dropped`,
-      cause: result.body,
-    })
-    return queue.remove(new Set(events.map((e) => e.id)))
-  }
-
-  /** Waits `ms` before the next attempt; resolves the send's `false` (stop for now). */
-  const retryIn = (ms: number, why: string): false => {
+  /**
+   * Counts a failed attempt and waits before the next one: what the collector `asked` for, else
+   * back-off ({@link retryDelay}). Resolves the send's `false` (stop for now).
+   */
+  const retryLater = (asked: number | undefined, why: string): false => {
+    const ms = retryDelay(asked, ++attempt, FIRST_RETRY_MS, settings.maxRetryDelay, random)
     retryAt = Date.now() + ms
     arm(ms)
-    reporter.debug(`${why}; next attempt in ${ms} ms`)
+    reporter.debug(`${why}; retry in ${ms} ms`)
     return false
   }
 
@@ -156,8 +149,7 @@ export function createDelivery(
       } catch (cause) {
         // The app's signing failed (its backend down, a bug, a timeout): not a network error.
         reporter.error({ kind: 'sign', count: batch.length, message: 'sign() failed', cause })
-        attempt++
-        return retryIn(backoff(), 'sign() failed')
+        return retryLater(undefined, 'sign() failed')
       }
       const result = await post(
         url,
@@ -165,40 +157,43 @@ export function createDelivery(
         settings.compress,
         settings.requestTimeout,
       )
-      const serverTime = readServerTime(result)
-      const clockCorrected = serverTime !== undefined && clock.learn(serverTime)
+      const known = offset
+      offset = learnOffset(offset, readServerTime(result), Date.now())
+      const clockCorrected = offset !== known
       if (clockCorrected) {
         lastSignature = undefined
-        reporter.debug(
-          `device clock is ${-clock.offset} ms off the server's; signing with the server's`,
-        )
+        reporter.debug(`clock off by ${-offset} ms`)
       }
       const outcome = sendOutcome(result, batch.length, clockCorrected && !resigned, Date.now())
+      const { status, body } = result
       switch (outcome.action) {
         case 'remove':
           attempt = 0
-          if (settings.debug) logValidation(batch, result.body)
-          await queue.remove(new Set(batch.map((e) => e.id)))
-          return true
+          if (settings.debug) logValidation(batch, body)
+          break
         case 'split': {
           const half = Math.ceil(batch.length / 2)
           return (await send(batch.slice(0, half))) && send(batch.slice(half))
         }
         case 'drop':
-          await drop(batch, result)
-          return true
+          reporter.error({
+            kind: 'rejected',
+            status,
+            count: batch.length,
+            message: `HTTP ${status}: ${batch.length} event(s) dropped`,
+            cause: body,
+          })
+          break
         case 'resend':
           return send(batch, true)
         default:
-          if (result.status === 0 && offline()) return false // the `online` listener resumes
-          attempt++
-          return retryIn(
-            outcome.asked === undefined
-              ? backoff()
-              : retryDelay(outcome.asked, attempt, FIRST_RETRY_MS, settings.maxRetryDelay),
-            `send failed (HTTP ${result.status})`,
-          )
+          // Offline: the `online` listener resumes.
+          return !status && offline()
+            ? false
+            : retryLater(outcome.asked, `send failed (HTTP ${status})`)
       }
+      await queue.remove(new Set(batch.map((e) => e.id)))
+      return true
     } finally {
       batch.forEach((e) => inFlight.delete(e.id))
     }
@@ -230,7 +225,7 @@ export function createDelivery(
     retryAt = 0
     void pump()
   }
-  if (typeof addEventListener === 'function') addEventListener('online', onOnline)
+  addEventListener('online', onOnline)
 
   return {
     /** This tab became the sending tab: load what other tabs and visits left, then send. */
@@ -250,7 +245,7 @@ export function createDelivery(
       try {
         await queue.load(inFlight)
       } catch (cause) {
-        reporter.error({ kind: 'storage', message: 'Loading stored events failed', cause })
+        reporter.error({ kind: 'storage', message: 'Loading failed', cause })
       }
       this.schedule()
     },
@@ -278,11 +273,6 @@ export function createDelivery(
       await pump()
     },
 
-    /** Server clock minus device clock, as measured from the collector's answers. */
-    get clockOffset(): number {
-      return clock.offset
-    },
-
     /**
      * Keeps a fresh signature from the app's `sign` callback, because the page-exit beacon
      * must be signed synchronously.
@@ -299,7 +289,7 @@ export function createDelivery(
     exit(): void {
       void queue.flush()
       if (offline()) return // a beacon could not leave; the events wait for the `online` event
-      const now = clock.now()
+      const now = serverNow()
       // `pagehide` and `visibilitychange` both fire on one exit: one budget, no event twice.
       const signature =
         secret !== undefined
@@ -338,7 +328,7 @@ export function createDelivery(
       stopped = true
       post.close()
       clearTimeout(timer)
-      if (typeof removeEventListener === 'function') removeEventListener('online', onOnline)
+      removeEventListener('online', onOnline)
     },
   }
 }

@@ -91,6 +91,11 @@ export function createEventQueue(
 
   const count = () => segments.reduce((n, s) => n + s.events.length, 0)
   const bytes = () => segments.reduce((n, s) => s.events.reduce((m, e) => m + e.bytes, n), 0)
+  /** Writes the segments of `list` that hold events, one key each, in one transaction. */
+  const save = (list: Segment[]): Promise<unknown> => {
+    list = list.filter((s) => s.events.length)
+    return list.length ? store.setMany(list.map((s) => [s.key, pack(s.events)])) : Promise.resolve()
+  }
 
   /**
    * Keys of emptied segments, deleted together a moment later: an IndexedDB transaction costs
@@ -103,19 +108,17 @@ export function createEventQueue(
     clearTimeout(deleting)
     deleting = undefined
     const keys = [...doomed]
-    if (!keys.length) return Promise.resolve()
-    return store.delMany(keys).then(() => keys.forEach((k) => doomed.delete(k)))
+    return keys.length
+      ? store.delMany(keys).then(() => keys.forEach((k) => doomed.delete(k)))
+      : Promise.resolve()
   }
 
   /** Rewrites the segments that lost events, and schedules deleting the emptied ones. */
   const rewrite = (changed: Set<Segment>): Promise<unknown> => {
-    segments = segments.filter((s) => s.events.length > 0)
-    const rewritten = [...changed].filter((s) => s.events.length)
+    segments = segments.filter((s) => s.events.length)
     changed.forEach((s) => s.events.length || doomed.add(s.key))
     if (doomed.size) deleting ??= setTimeout(deleteDoomed, 250)
-    return rewritten.length
-      ? store.setMany(rewritten.map((s) => [s.key, pack(s.events)]))
-      : Promise.resolve()
+    return save([...changed])
   }
 
   /**
@@ -195,7 +198,7 @@ export function createEventQueue(
         written.push(segment)
       }
       // One transaction for the whole drain.
-      const write = store.setMany(written.map((s) => [s.key, pack(s.events)]))
+      const write = save(written)
       writing.add(write)
       try {
         await write
@@ -230,8 +233,8 @@ export function createEventQueue(
       const fresh = (await store.keys()).filter((k) => !known.has(k)).sort()
       if (!fresh.length) return
       let corrupt = 0
-      const repaired: [string, string][] = []
-      const unreadable: string[] = []
+      /** Segments with bad lines: rewritten without them, or deleted when none was good. */
+      const repaired = new Set<Segment>()
       for (let i = 0; i < fresh.length; i += LOAD_SLICE) {
         // Oldest first, a slice per task (what is loaded can be sent meanwhile); the caller
         // goes on in a task of its own too, so sending does not add to the last slice.
@@ -243,19 +246,17 @@ export function createEventQueue(
           // undefined: deleted meanwhile (confirmed by another sender) or not readable now;
           // another load (or a write) may have added the key meanwhile.
           if (text === undefined || segments.some((s) => s.key === key)) return
-          const [loaded, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
+          const [events, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
+          const segment = { key, events, stored: true }
           corrupt += bad
-          if (!loaded.length) unreadable.push(key)
-          else {
-            if (bad) repaired.push([key, pack(loaded)])
-            segments.push({ key, events: loaded, stored: true })
-          }
+          if (events.length) segments.push(segment)
+          if (bad) repaired.add(segment)
         })
         segments.sort((a, b) => (a.key < b.key ? -1 : 1))
       }
       if (corrupt) {
         onDrop(corrupt, 'corrupt')
-        await Promise.all([store.delMany(unreadable), repaired.length && store.setMany(repaired)])
+        await Promise.all([rewrite(repaired), deleteDoomed()])
       }
       enforceLimits(inFlight)
       await nextTask()

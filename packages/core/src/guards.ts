@@ -53,10 +53,7 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
       const item = (v: unknown) => (typeof v === 'object' && v !== null ? copy(v, inner) : v)
       if (Array.isArray(value)) return value.map(item)
       const source = value as Props
-      if (typeof source.toJSON === 'function') {
-        const json: unknown = source.toJSON()
-        return typeof json === 'object' && json !== null ? copy(json, inner) : json
-      }
+      if (typeof source.toJSON === 'function') return item(source.toJSON())
       const proto: unknown = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) {
         // Duck-typed rather than instanceof, which fails for a frame's objects.
@@ -68,7 +65,12 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
       const out: Props = {}
       for (const key in source) {
         // `__proto__` would set the copy's prototype instead of a property.
-        if (key !== '__proto__' && !isForbidden(key)) out[key] = read(source, key, item)
+        if (key === '__proto__' || isForbidden(key)) continue
+        try {
+          out[key] = item(source[key])
+        } catch {
+          out[key] = UNREADABLE // a getter that throws
+        }
       }
       return out
     } catch {
@@ -77,15 +79,6 @@ export function createScrubber(forbidden: (key: string) => boolean): (props: Pro
     }
   }
   return (props) => copy(props, []) as Props
-}
-
-/** Reads one property through `item`, a getter that throws giving `'[Unreadable]'`. */
-function read(source: Props, key: string, item: (v: unknown) => unknown): unknown {
-  try {
-    return item(source[key])
-  } catch {
-    return UNREADABLE
-  }
 }
 
 /**

@@ -6,25 +6,6 @@ interface Session {
   last: number
 }
 
-/** localStorage that never throws (it does in sandboxed iframes and some private modes). */
-const local = {
-  get(key: string): string | null {
-    try {
-      return localStorage.getItem(key)
-    } catch {
-      return null
-    }
-  },
-  set(key: string, value: string | null): void {
-    try {
-      if (value === null) localStorage.removeItem(key)
-      else localStorage.setItem(key, value)
-    } catch {
-      // memory only: ids then last as long as the page
-    }
-  },
-}
-
 /** The ids an event carries, which a reset in another tab may have to replace. */
 export interface Stamped {
   user_id: string
@@ -46,13 +27,30 @@ export interface Stamped {
  */
 export function createIdentity(appId: string, timeout: number, maxAge: number) {
   const key = (name: string) => `trackpoint:${appId}:${name}`
-  let anonymousId = local.get(key('anon')) ?? ''
-  if (!anonymousId) local.set(key('anon'), (anonymousId = uuid()))
-  let userId = local.get(key('user')) ?? anonymousId
+  // localStorage throws in sandboxed iframes and some private modes: ids then last as long as
+  // the page.
+  const get = (name: string): string | null => {
+    try {
+      return localStorage.getItem(key(name))
+    } catch {
+      return null
+    }
+  }
+  const set = (name: string, value: string | null): void => {
+    try {
+      if (value === null) localStorage.removeItem(key(name))
+      else localStorage.setItem(key(name), value)
+    } catch {
+      // memory only
+    }
+  }
+  let anonymousId = get('anon') ?? ''
+  if (!anonymousId) set('anon', (anonymousId = uuid()))
+  let userId = get('user') ?? anonymousId
 
   const read = (): Session | undefined => {
     try {
-      return JSON.parse(local.get(key('session')) ?? 'null') ?? undefined
+      return JSON.parse(get('session') ?? 'null') ?? undefined
     } catch {
       return undefined
     }
@@ -60,6 +58,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
   const live = (s: Session | undefined, now: number): s is Session =>
     !!s && now - s.last < timeout && now - s.start < maxAge
   let session = read()
+  const saveSession = () => set('session', JSON.stringify(session))
   /** The ids another tab's reset took from this tab, until the events that carry them are fixed. */
   let retired: { at: number; user: string; session: string | undefined } | undefined
 
@@ -69,17 +68,17 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
    * before: a tab keeps the user it had until a reset or a reload.)
    */
   const sync = (): void => {
-    const storedAnon = local.get(key('anon'))
+    const storedAnon = get('anon')
     if (storedAnon && storedAnon !== anonymousId) {
       const stored = read()
       retired = {
-        at: Number(local.get(key('reset'))) || 0,
+        at: Number(get('reset')) || 0,
         user: userId,
         // This tab may already have taken up the new session (its own had ended).
         session: session && session.id !== stored?.id ? session.id : undefined,
       }
       anonymousId = storedAnon
-      userId = local.get(key('user')) ?? storedAnon
+      userId = get('user') ?? storedAnon
       session = stored
     }
   }
@@ -101,7 +100,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
         // Another tab may have kept the shared session alive while this one was idle.
         const stored = read()
         session = live(stored, now) ? stored : { id: uuid(), start: now, last: now }
-        local.set(key('session'), JSON.stringify(session))
+        saveSession()
       }
       if (activity && now > session.last) session.last = now
       return session.id
@@ -109,7 +108,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
 
     identify(id: string): void {
       userId = id
-      local.set(key('user'), id)
+      set('user', id)
     },
 
     /**
@@ -121,10 +120,10 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
     reset(now = Date.now()): void {
       retired = undefined
       session = { id: uuid(), start: now, last: now }
-      local.set(key('reset'), String(now))
-      local.set(key('session'), JSON.stringify(session))
-      local.set(key('user'), null)
-      local.set(key('anon'), (anonymousId = userId = uuid()))
+      set('reset', String(now))
+      saveSession()
+      set('user', null)
+      set('anon', (anonymousId = userId = uuid()))
     },
 
     /**
@@ -143,7 +142,7 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
           if (event.session_id === old) event.session_id = identity.sessionId(event.timestamp)
         }
       }
-      if (session) local.set(key('session'), JSON.stringify(session))
+      if (session) saveSession()
     },
 
     /** Stops listening to the other tabs. */

@@ -51,18 +51,15 @@ export function createOffThreadPost(): Post & { close(): void } {
   }
 
   let starting: Promise<void> | undefined
-  const post = (...args: Parameters<Post>): Promise<SendResult> => {
+  const post = async (...args: Parameters<Post>): Promise<SendResult> => {
     // Starting the worker (a blob URL, `new Worker`) costs 20–40 ms on a 4×-throttled CPU: it
     // gets a task of its own instead of adding to the first request's (docs/benchmarks.md).
-    if (!onMain && !worker) return (starting ??= nextTask()).then(() => postNow(...args))
-    return postNow(...args)
-  }
-  const postNow = (...args: Parameters<Post>): Promise<SendResult> => {
+    if (!onMain && !worker) await (starting ??= nextTask())
     if (!onMain) {
       try {
         worker ??= start()
         const id = ++seq
-        return new Promise((resolve) => {
+        return await new Promise((resolve) => {
           waiting.set(id, [resolve, args])
           worker!.postMessage([id, ...args])
         })

@@ -1,4 +1,4 @@
-import { createStore, delMany, getMany, keys, setMany } from 'idb-keyval'
+import { createStore, promisifyRequest } from 'idb-keyval'
 
 /**
  * The tiny key-value interface the queue persists through. IndexedDB (via idb-keyval) is one
@@ -26,14 +26,22 @@ export function createMemoryStore(): KeyValueStore {
   }
 }
 
-/** IndexedDB through idb-keyval, one database per app so apps on one origin never mix. */
+/**
+ * IndexedDB through idb-keyval, one database per app so apps on one origin never mix. Only its
+ * `createStore` and `promisifyRequest`: its `getMany`/`setMany`/… default their store argument
+ * to a database of their own, which would be bundled with them though never opened.
+ */
 export function createIndexedDbStore(appId: string): KeyValueStore {
   const db = createStore(`trackpoint:${appId}`, 'events')
+  const write = (each: (store: IDBObjectStore) => void) =>
+    db('readwrite', (store) => (each(store), promisifyRequest(store.transaction)))
   return {
-    getMany: (ks) => getMany(ks, db),
-    setMany: (entries) => setMany(entries, db),
-    delMany: (ks) => delMany(ks, db),
-    keys: () => keys<string>(db),
+    getMany: (ks) =>
+      db('readonly', (store) => Promise.all(ks.map((k) => promisifyRequest(store.get(k))))),
+    setMany: (entries) => write((store) => entries.forEach(([k, v]) => store.put(v, k))),
+    delMany: (ks) => write((store) => ks.forEach((k) => store.delete(k))),
+    keys: () =>
+      db('readonly', (store) => promisifyRequest(store.getAllKeys() as IDBRequest<string[]>)),
   }
 }
 
@@ -64,24 +72,26 @@ export function createPersistentStore(
     // Reported on the next tick so the tracker's own setup has finished.
     setTimeout(() => onFallback(cause), 0)
   }
+  // Each operation: on the current store, again on a new connection, then in memory.
   const guarded =
-    <A extends unknown[], R>(call: (store: KeyValueStore, ...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
+    <K extends keyof KeyValueStore>(name: K) =>
+    async (arg?: unknown): Promise<never> => {
+      const call = (store: KeyValueStore) => (store[name] as (a: unknown) => Promise<never>)(arg)
       try {
-        return await call(active, ...args)
+        return await call(active)
       } catch {
         try {
           if (active !== memory) active = createIndexedDbStore(appId)
-          return await call(active, ...args)
+          return await call(active)
         } catch (cause) {
-          return call(fallBack(cause), ...args)
+          return call(fallBack(cause))
         }
       }
     }
   return {
-    getMany: guarded((s, ks: string[]) => s.getMany(ks)),
-    setMany: guarded((s, entries: [string, unknown][]) => s.setMany(entries)),
-    delMany: guarded((s, ks: string[]) => s.delMany(ks)),
-    keys: guarded((s) => s.keys()),
+    getMany: guarded('getMany'),
+    setMany: guarded('setMany'),
+    delMany: guarded('delMany'),
+    keys: guarded('keys'),
   }
 }

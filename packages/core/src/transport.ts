@@ -61,19 +61,21 @@ export async function postJson(
     } catch {
       // a non-JSON answer (a proxy's error page) still has a status to act on
     }
-    if (abort.signal.aborted) return { status: 0, retryAfter: null }
     const get = (name: string) => response.headers.get(name)
-    return {
-      status: response.status,
-      retryAfter: get('Retry-After'),
-      date: get('Date'),
-      body: parsed,
+    if (!abort.signal.aborted) {
+      return {
+        status: response.status,
+        retryAfter: get('Retry-After'),
+        date: get('Date'),
+        body: parsed,
+      }
     }
   } catch {
-    return { status: 0, retryAfter: null }
+    // no answer: status 0 below
   } finally {
     clearTimeout(deadline)
   }
+  return { status: 0, retryAfter: null }
 }
 
 /**

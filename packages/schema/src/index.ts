@@ -17,6 +17,7 @@ export type {
   TrackingPlan,
 } from './types'
 export { trackingPlan } from './trackingPlan'
+export { builtInFieldTypes } from './builtInFieldTypes'
 export { extendPlan } from './extendPlan'
 export { EVENT_NAME_PATTERN, isValidEventName } from './eventNamePattern'
 export { FORBIDDEN_KEY_PATTERN, isForbiddenKey } from './forbiddenKeys'
@@ -27,3 +28,13 @@ export {
   type ValidationError,
 } from './validationError'
 export { validateEvent, validateEvents } from './validateEvent'
+export { findPlanProblems, type PlanProblem } from './planProblems'
+export {
+  readPlanFile,
+  type PlanFile,
+  type PlanFileEvent,
+  type PlanFileResult,
+  type VersionedPlan,
+} from './planFile'
+export { planTypes } from './planTypes'
+export { diffPlans, type PlanChange } from './diffPlans'

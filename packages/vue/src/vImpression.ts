@@ -3,8 +3,14 @@ import { observeImpression } from '@trackpoint/core'
 import type { EventName, EventProperties, Tracker } from '@trackpoint/core'
 import { elementDirective } from './elementDirective'
 
-/** The value of `v-impression`: the event's properties, e.g. `{ delivery_id, content_type }`. */
-export type ImpressionValue = EventProperties['recommend_impression'] | Record<string, unknown>
+/**
+ * The value of `v-impression`: the properties of an event of the tracking plan, e.g.
+ * `{ delivery_id, content_type }` for the default `recommend_impression`, so a missing required
+ * property is a compile error in a checked template (vue-tsc / Volar). Vue types a directive's
+ * value without its argument, so `v-impression:element_exposure="{ element_id }"` is checked
+ * against every event's properties rather than that event's alone.
+ */
+export type ImpressionValue = EventProperties[EventName]
 
 // The impression fires once per element and key: the event is part of the key, so two
 // directives for different events on one element are independent.

@@ -1,4 +1,4 @@
-import { trackingPlan, type FieldType, type TrackingPlan } from '@trackpoint/schema'
+import { builtInFieldTypes, type FieldType, type TrackingPlan } from '@trackpoint/schema'
 import { inBrowser, noop, trackLoose, type TrackTarget } from './shared'
 
 /** Options of {@link captureClicks}. */
@@ -7,16 +7,15 @@ export interface ClickCaptureOptions {
    * The tracking plan used to convert attribute strings to the fields' types and to tell a
    * known event name from a typo; pass your `extendPlan(...)` result so your own events'
    * numbers and booleans are converted too and their names are not reported as unknown.
-   * @default trackingPlan of `@trackpoint/schema`
+   * @default the built-in plan of `@trackpoint/schema`
    */
   plan?: TrackingPlan
 }
 
 const PREFIX = 'data-track-'
 
-/** Whether `name` is an event of `plan` (its own key: `constructor` is not an event). */
-const inPlan = (plan: TrackingPlan, name: string): boolean =>
-  Object.prototype.hasOwnProperty.call(plan.events, name)
+/** Whether `name` is a key of `events` of its own (`constructor` is not an event). */
+const has = (events: object, name: string) => Object.prototype.hasOwnProperty.call(events, name)
 
 /** An attribute string as the plan's type: numbers and booleans converted, anything else kept. */
 function coerce(type: FieldType | undefined, raw: string): unknown {
@@ -38,14 +37,17 @@ function coerce(type: FieldType | undefined, raw: string): unknown {
 export function declaredProperties(
   element: Element,
   eventName: string,
-  plan: TrackingPlan = trackingPlan,
+  plan?: TrackingPlan,
 ): Record<string, unknown> {
-  const fields = plan.events[eventName]?.fields
+  const fields = plan?.events[eventName]?.fields
+  // The built-in types without the plan's descriptions, so auto-capture stays small; a plan
+  // cannot redefine a built-in field, so they also serve a partial `plan`.
+  const types = builtInFieldTypes[eventName]
   const properties: Record<string, unknown> = {}
-  for (const { name, value } of Array.from(element.attributes)) {
+  for (const { name, value } of element.attributes) {
     if (!name.startsWith(PREFIX)) continue
     const field = name.slice(PREFIX.length).replace(/-/g, '_')
-    properties[field] = coerce(fields?.[field]?.type, value)
+    properties[field] = coerce(fields?.[field]?.type ?? types?.[field], value)
   }
   return properties
 }
@@ -81,7 +83,7 @@ export function captureClicks(tracker: TrackTarget, options: ClickCaptureOptions
       // No name, or an empty one (`data-track=""`): not a tracked element, look further up.
       if (!name) continue
       // Any extended plan contains the standard plan, so a partial `plan` still knows those.
-      if (!(plan && inPlan(plan, name)) && !inPlan(trackingPlan, name) && !warned.has(name)) {
+      if (!(plan && has(plan.events, name)) && !has(builtInFieldTypes, name) && !warned.has(name)) {
         warned.add(name)
         console.warn(
           `[trackpoint] data-track="${name}" is not an event of the tracking plan (a typo, or pass your plan)`,

@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
+  builtInFieldTypes,
   isForbiddenKey,
   isValidEventName,
   trackingPlan,
@@ -67,5 +68,17 @@ describe('trackingPlan', () => {
   it('allows keys the plan does not list, as enrichment plugins add them', () => {
     const event = makeEvent('page_view', { page_name: 'home', utm_source: 'newsletter' })
     expect(validateEvent(event).valid).toBe(true)
+  })
+})
+
+describe('builtInFieldTypes', () => {
+  it('lists exactly the events and field types of trackingPlan', () => {
+    const derived = Object.fromEntries(
+      Object.entries(trackingPlan.events).map(([name, spec]) => [
+        name,
+        Object.fromEntries(Object.entries(spec.fields).map(([field, f]) => [field, f.type])),
+      ]),
+    )
+    expect(builtInFieldTypes).toEqual(derived)
   })
 })
