@@ -129,4 +129,12 @@ const serverBuild: RollupOptions = (() => {
   }
 })()
 
-export default [...packages.map(libraryBuild), cdnBuild, serverBuild]
+/** The `trackpoint-plan` bin of @trackpoint/schema (Node only, so apart from the library). */
+const planCliBuild: RollupOptions = {
+  input: 'packages/schema/src/cli/trackpointPlan.ts',
+  external: (id) => id.startsWith('node:') || id === 'yaml',
+  plugins: [typescript({ tsconfig: 'packages/schema/tsconfig.cli.json' })],
+  output: { file: 'packages/schema/dist/cli.mjs', format: 'es', banner: '#!/usr/bin/env node' },
+}
+
+export default [...packages.map(libraryBuild), cdnBuild, serverBuild, planCliBuild]

@@ -27,3 +27,13 @@ export {
   type ValidationError,
 } from './validationError'
 export { validateEvent, validateEvents } from './validateEvent'
+export { findPlanProblems, type PlanProblem } from './planProblems'
+export {
+  readPlanFile,
+  type PlanFile,
+  type PlanFileEvent,
+  type PlanFileResult,
+  type VersionedPlan,
+} from './planFile'
+export { planTypes } from './planTypes'
+export { diffPlans, type PlanChange } from './diffPlans'
