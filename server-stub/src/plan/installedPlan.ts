@@ -34,8 +34,8 @@ export type PlanRecord = Omit<InstalledPlan, 'plan'>
 
 /** The stored form of `installed`. */
 export function toPlanRecord(installed: InstalledPlan): PlanRecord {
-  const { plan: _plan, ...record } = installed
-  return record
+  const { version, file, installed_at, installed_by, install_id } = installed
+  return { version, file, installed_at, installed_by, install_id }
 }
 
 /**

@@ -72,6 +72,10 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
   let markCaughtUp: () => void = () => undefined
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve))
   let isCaughtUp = false
+  const setCaughtUp = () => {
+    isCaughtUp = true
+    markCaughtUp()
+  }
 
   const apply = (message: RawMessage) => {
     let stored: InstalledPlan | string
@@ -128,7 +132,7 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
           'no offsets answer',
         )
         const end = ends.get(topic)?.[0] ?? 0n
-        if (end === 0n && !isCaughtUp) ((isCaughtUp = true), markCaughtUp())
+        if (end === 0n) setCaughtUp()
         stream = await withTimeout(
           consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
           15_000,
@@ -143,7 +147,7 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
           }
           running.on('data', (message: RawMessage) => {
             apply(message)
-            if (!isCaughtUp && message.offset + 1n >= end) ((isCaughtUp = true), markCaughtUp())
+            if (message.offset + 1n >= end) setCaughtUp()
           })
           running.on('error', (error: unknown) => {
             if (!closed)
