@@ -129,14 +129,31 @@ describe('a plan installed through another process', () => {
       .toEqual([{ plan_version: 2, unplanned: [] }])
   }, 60_000)
 
-  it('is in force in a process that starts later, read from the topic before it serves', async () => {
+  it('is in force in a process that starts later, whose unplanned events the consumer stores flagged', async () => {
     const late = await startServer({
       config: loadConfig({ PORT: '0', KAFKA_BROKERS: brokers, TRACKPOINT_PLAN_TOPIC: topic }),
       roles: ['collector'],
       logger: silentLogger,
     })
     try {
+      // Read from the topic before it serves.
       expect(late.plan!.current()).toMatchObject({ version: 2, installed_by: 'kafka-test' })
+      // An event plan 2 lacks, under the default policy (flag): the consumer of the other
+      // process must store it as the collector marked it, not dead-letter it.
+      const unplanned = { ...walletConnect(), event_name: 'checkout_start', properties: {} }
+      expect((await postSigned(late.url!, [unplanned])).status).toBe(200)
+      await expect
+        .poll(
+          async () =>
+            (
+              await statsProcess.store!.query<{ plan_version: number; unplanned: string[] }>(
+                'SELECT plan_version, unplanned FROM events FINAL WHERE event_id = {id:UUID}',
+                { id: unplanned.event_id },
+              )
+            ).map((row) => ({ plan_version: Number(row.plan_version), unplanned: row.unplanned })),
+          { timeout: 30_000, interval: 500 },
+        )
+        .toEqual([{ plan_version: 2, unplanned: ['unknown_event:event_name'] }])
     } finally {
       await late.close()
     }
