@@ -197,7 +197,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ...(consumerOptions && { beforeScrape: () => refreshLag(consumerOptions) }),
         logger,
         ...(plan && { plan: () => plan.current() }),
-        unplanned: config.unplanned ?? 'flag',
+        // While a process has not read the plan topic yet (a broker away at start), its plan
+        // may lag the deployment's: refusing what the real plan covers would lose events the
+        // SDK drops on 400, so `reject` stores them flagged until the plan is known.
+        unplanned: () => {
+          const policy = config.unplanned ?? 'flag'
+          return policy === 'reject' && plan && !plan.known() ? 'flag' : policy
+        },
       })
     : undefined
   const stats =

@@ -69,10 +69,11 @@ export interface CollectorOptions {
    */
   plan?: () => InstalledPlan
   /**
-   * What to do with events the plan does not cover (`TRACKPOINT_UNPLANNED`).
+   * What to do with events the plan does not cover (`TRACKPOINT_UNPLANNED`), or a function read
+   * once per request.
    * @default 'flag'
    */
-  unplanned?: UnplannedPolicy
+  unplanned?: UnplannedPolicy | (() => UnplannedPolicy)
 }
 
 /** A collector: its routes as a Fastify plugin, its metrics, and a `close` for its timers. */
@@ -162,7 +163,10 @@ export function createCollector(options: CollectorOptions): Collector {
     overloadRetryAfter: options.overloadRetryAfter ?? 2,
     plan: () => ({
       plan: options.plan?.() ?? BUILT_IN_PLAN,
-      policy: options.unplanned ?? 'flag',
+      policy:
+        typeof options.unplanned === 'function'
+          ? options.unplanned()
+          : (options.unplanned ?? 'flag'),
     }),
   })
   const health = createHealthCheck({

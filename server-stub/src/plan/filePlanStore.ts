@@ -40,6 +40,7 @@ export async function createFilePlanStore(path: string, logger: Logger): Promise
   const serial = createSerialQueue()
   return {
     current: () => current,
+    known: () => true,
     install: (prepare) =>
       serial(async () => {
         const prepared = prepare(current)

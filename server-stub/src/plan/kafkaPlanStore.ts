@@ -36,7 +36,7 @@ export interface KafkaPlanStoreOptions {
    * How long the start waits to have read the topic to its end. Past it the process starts on
    * the built-in plan (a broker away must not keep the roles down) and takes the plan when the
    * topic is read; installs wait for that.
-   * @default 30000
+   * @default 10000
    */
   readyTimeoutMs?: number
   /** How long an install waits for the broker and then to read its record back. @default 15000 */
@@ -105,6 +105,18 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
     if (stored.install_id) waiting.get(stored.install_id)?.()
   }
 
+  /** `work` within `ms`, or a rejection as soon as the store closes: a stop never waits. */
+  const whileOpen = <T>(work: Promise<T>, ms: number, message: string): Promise<T> => {
+    let onStop: () => void = () => undefined
+    const stopped = new Promise<never>((_, reject) => {
+      onStop = () => reject(new Error('closed'))
+      stopSignal.signal.addEventListener('abort', onStop, { once: true })
+    })
+    return Promise.race([withTimeout(work, ms, message), stopped]).finally(() =>
+      stopSignal.signal.removeEventListener('abort', onStop),
+    )
+  }
+
   await ensureTopic(brokers, topic, logger)
 
   /** Reads the topic from the start, for as long as the store is open; restarts on failure. */
@@ -126,14 +138,14 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
       consumer.on('error', () => undefined)
       let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
       try {
-        const ends = await withTimeout(
+        const ends = await whileOpen(
           consumer.listOffsets({ topics: [topic] }),
           10_000,
           'no offsets answer',
         )
         const end = ends.get(topic)?.[0] ?? 0n
         if (end === 0n) setCaughtUp()
-        stream = await withTimeout(
+        stream = await whileOpen(
           consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
           15_000,
           'could not join the plan reader group',
@@ -178,7 +190,7 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
   const waitLimit = new AbortController()
   const ready = await Promise.race([
     caughtUp.then(() => true),
-    sleep(options.readyTimeoutMs ?? 30_000, waitLimit.signal).then(() => false),
+    sleep(options.readyTimeoutMs ?? 10_000, waitLimit.signal).then(() => false),
   ])
   waitLimit.abort()
   if (!ready)
@@ -188,6 +200,7 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
   const serial = createSerialQueue()
   return {
     current: () => current,
+    known: () => isCaughtUp,
     install: (prepare) =>
       serial(async () => {
         if (!isCaughtUp) {

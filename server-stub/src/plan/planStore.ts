@@ -9,6 +9,11 @@ export interface PlanStore {
   /** The plan in force now. Cheap: the collector reads it for every request. */
   current(): InstalledPlan
   /**
+   * Whether `current` is known to be the deployment's plan: false while a process has not yet
+   * read the plan topic (a broker away at start), when `current` may lag behind it.
+   */
+  known(): boolean
+  /**
    * Runs `prepare` on the current plan and makes its `installed` the current plan of every
    * process that shares the store, durably (a restart keeps it). Installs run one at a time.
    * Rejects with what `prepare` threw, or an `HttpError` (409 when another process installed
