@@ -84,6 +84,15 @@ const walletConnect = () => ({
   properties: { wallet_type: 'okx_wallet' },
 })
 
+/** The plan version and unplanned marks an event was stored with, by the other process. */
+const storedMarks = async (eventId: string) =>
+  (
+    await statsProcess.store!.query<{ plan_version: number; unplanned: string[] }>(
+      'SELECT plan_version, unplanned FROM events FINAL WHERE event_id = {id:UUID}',
+      { id: eventId },
+    )
+  ).map((row) => ({ plan_version: Number(row.plan_version), unplanned: row.unplanned }))
+
 describe('a plan installed through another process', () => {
   it('is followed by a collector-only process within seconds, and its events carry the version', async () => {
     const before = await postSigned(collectorProcess.url, [walletConnect()])
@@ -116,16 +125,7 @@ describe('a plan installed through another process', () => {
 
     // Through Kafka to the consumer of the other process, stored with the plan's version.
     await expect
-      .poll(
-        async () =>
-          (
-            await statsProcess.store!.query<{ plan_version: number; unplanned: string[] }>(
-              'SELECT plan_version, unplanned FROM events FINAL WHERE event_id = {id:UUID}',
-              { id: event.event_id },
-            )
-          ).map((row) => ({ plan_version: Number(row.plan_version), unplanned: row.unplanned })),
-        { timeout: 30_000, interval: 500 },
-      )
+      .poll(async () => storedMarks(event.event_id), { timeout: 30_000, interval: 500 })
       .toEqual([{ plan_version: 2, unplanned: [] }])
   }, 60_000)
 
@@ -143,16 +143,7 @@ describe('a plan installed through another process', () => {
       const unplanned = { ...walletConnect(), event_name: 'checkout_start', properties: {} }
       expect((await postSigned(late.url!, [unplanned])).status).toBe(200)
       await expect
-        .poll(
-          async () =>
-            (
-              await statsProcess.store!.query<{ plan_version: number; unplanned: string[] }>(
-                'SELECT plan_version, unplanned FROM events FINAL WHERE event_id = {id:UUID}',
-                { id: unplanned.event_id },
-              )
-            ).map((row) => ({ plan_version: Number(row.plan_version), unplanned: row.unplanned })),
-          { timeout: 30_000, interval: 500 },
-        )
+        .poll(async () => storedMarks(unplanned.event_id), { timeout: 30_000, interval: 500 })
         .toEqual([{ plan_version: 2, unplanned: ['unknown_event:event_name'] }])
     } finally {
       await late.close()

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
 import { INSTALLED_PLAN_FILE } from '../plan/startPlanStore'
 import { startServer, type RunningServer } from '../startServer'
+import { computeSign } from '@trackpoint/core'
 import { postSigned } from './signedPost'
 
 const EXAMPLE_PATH = new URL('../../../examples/shared/tracking-plan.json', import.meta.url)
@@ -138,6 +139,36 @@ describe('an app event the server plan does not have yet', () => {
       { plan_version: 0, unplanned: ['unknown_event:event_name'] },
     ])
     expect(await metric(server, 'trackpoint_plan_version')).toBe(2)
+  })
+
+  it('is reported valid with its unplanned reasons by the debug route, which stores nothing', async () => {
+    const server = await start()
+    const event = walletConnect()
+    const timestamp = Date.now()
+    const response = await fetch(`${server.url}/api/v1/track/debug`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        app_id: 'dev_app',
+        timestamp,
+        sign: computeSign('dev_app', timestamp, 'dev_secret'),
+        events: [event],
+      }),
+    })
+    expect(response.status).toBe(200)
+    const { debug_info } = (await response.json()) as { debug_info: Record<string, unknown> }
+    expect(debug_info).toMatchObject({
+      would_be_stored: true,
+      validation_results: [
+        {
+          event_index: 0,
+          valid: true,
+          errors: [],
+          unplanned: [expect.objectContaining({ code: 'unknown_event', field: 'event_name' })],
+        },
+      ],
+    })
+    expect(await storedRow(server, event.event_id)).toEqual([])
   })
 
   it('is stored unmarked under accept, and refused with the reason under reject', async () => {
