@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Admin } from '@platformatic/kafka'
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config'
 import { silentLogger } from '../http/logger'
@@ -130,13 +130,24 @@ describe('a plan installed through another process', () => {
   }, 60_000)
 
   it('is in force in a process that starts later, whose unplanned events the consumer stores flagged', async () => {
+    // A corrupt record after the plan (another producer, a bad tool): skipped and reported.
+    const producer = new Producer({
+      clientId: 'plan-test',
+      bootstrapBrokers: [brokers],
+      serializers: stringSerializers,
+    })
+    try {
+      await producer.send({ messages: [{ topic, key: 'garbage', value: '{"version": 99, "fi' }] })
+    } finally {
+      await producer.close()
+    }
     const late = await startServer({
       config: loadConfig({ PORT: '0', KAFKA_BROKERS: brokers, TRACKPOINT_PLAN_TOPIC: topic }),
       roles: ['collector'],
       logger: silentLogger,
     })
     try {
-      // Read from the topic before it serves.
+      // Read from the topic before it serves, past a record that is not a plan.
       expect(late.plan!.current()).toMatchObject({ version: 2, installed_by: 'kafka-test' })
       // An event plan 2 lacks, under the default policy (flag): the consumer of the other
       // process must store it as the collector marked it, not dead-letter it.
@@ -150,6 +161,38 @@ describe('a plan installed through another process', () => {
     }
   }, 60_000)
 
+  it('lets one of two installs of one version through two processes win, the same everywhere', async () => {
+    // A second stats process (same data dir: chdb allows several stores on one directory).
+    const other = await startServer({
+      config: loadConfig({
+        PORT: '0',
+        KAFKA_BROKERS: brokers,
+        TRACKPOINT_PLAN_TOPIC: topic,
+        TRACKPOINT_DATA_DIR: dataDir,
+        TRACKPOINT_ADMIN_TOKEN: 'admin',
+      }),
+      roles: ['stats'],
+      logger: silentLogger,
+    })
+    try {
+      const v3 = { ...examplePlan, version: 3 }
+      const put = (server: RunningServer, author: string) =>
+        fetch(`${server.url}/api/admin/plan`, {
+          method: 'PUT',
+          headers: { Authorization: 'Bearer admin', 'Content-Type': 'application/json' },
+          body: JSON.stringify({ plan: v3, author }),
+        }).then(async (response) => ({ status: response.status, author }))
+      const answers = await Promise.all([put(statsProcess, 'first'), put(other, 'second')])
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409])
+      const winner = answers.find((a) => a.status === 200)!.author
+      for (const server of [statsProcess, other]) {
+        expect(server.plan!.current()).toMatchObject({ version: 3, installed_by: winner })
+      }
+    } finally {
+      await other.close()
+    }
+  }, 60_000)
+
   it('answers 409 to an install of a version the topic already has', async () => {
     const again = await fetch(`${statsProcess.url}/api/admin/plan`, {
       method: 'PUT',
@@ -157,6 +200,6 @@ describe('a plan installed through another process', () => {
       body: JSON.stringify({ plan: examplePlan, author: 'second' }),
     })
     expect(again.status).toBe(409)
-    expect(await again.json()).toMatchObject({ current_version: 2 })
+    expect(await again.json()).toMatchObject({ current_version: 3 })
   })
 })
