@@ -119,6 +119,7 @@ describe('a plan installed through another process', () => {
     expect(status).toBe(200)
     const tookMs = Date.now() - installed
     expect(tookMs).toBeLessThan(10_000)
+    // How the pick-up times in docs/server.md were read: PLAN_TIMING=1 npx vitest run <this file>.
     if (process.env.PLAN_TIMING) console.log(`plan picked up after ${tookMs} ms`)
     const metrics = await (await fetch(`${collectorProcess.url}/metrics`)).text()
     expect(metrics).toMatch(/^trackpoint_plan_version 2$/m)
