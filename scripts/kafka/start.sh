@@ -3,6 +3,8 @@
 # in the background, and creates the topics Trackpoint uses:
 #   tracking_events      8 partitions, retention 7 days, lz4 (the collector's output)
 #   tracking_events_dlq  1 partition, retention 7 days (messages the consumer could not parse)
+#   tracking_plan        1 partition, compacted (installed tracking plans; every process reads it
+#                        from the start — the server creates it too when it is missing)
 # Returns once the broker answers and the topics exist. Safe to run again: a running broker is
 # kept and the topics are checked.
 #
@@ -20,6 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 TOPIC=tracking_events
 DLQ_TOPIC=tracking_events_dlq
+PLAN_TOPIC=tracking_plan
 RETENTION_MS=604800000 # 7 days
 TIMEOUT=${KAFKA_START_TIMEOUT:-60}
 
@@ -41,9 +44,14 @@ create_topics() {
   local main=$!
   create_topic --topic "$DLQ_TOPIC" --partitions 1 --config retention.ms=$RETENTION_MS &
   local dlq=$!
+  # Compacted, so no retention time deletes a plan; each install has its own key, so compaction
+  # removes none either (server-stub/src/plan/kafkaPlanStore.ts).
+  create_topic --topic "$PLAN_TOPIC" --partitions 1 --config cleanup.policy=compact &
+  local plan=$!
   wait "$main" || die "could not create topic $TOPIC (see output above)"
   wait "$dlq" || die "could not create topic $DLQ_TOPIC (see output above)"
-  log "topics ready: $TOPIC (8 partitions, lz4, retention 7 d), $DLQ_TOPIC"
+  wait "$plan" || die "could not create topic $PLAN_TOPIC (see output above)"
+  log "topics ready: $TOPIC (8 partitions, lz4, retention 7 d), $DLQ_TOPIC, $PLAN_TOPIC (compacted)"
 }
 
 if pid=$(running_pid); then

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import { defaultPressureLimits, PRESSURE_VARS, type PressureLimits } from './http/loadShedding'
+import { UNPLANNED_POLICIES, type UnplannedPolicy } from './plan/planPolicy'
 import { isTimeZone } from './stats/statsRange'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
@@ -96,6 +97,20 @@ export interface Config {
   timeZone: string
   /** Collector limits. */
   limits: CollectorLimits
+  /**
+   * `TRACKPOINT_PLAN`: a tracking plan file (JSON, or YAML with the `yaml` package) installed
+   * at start when its version is higher than the installed one; absolute.
+   * @default none: the plan installed before (data dir or plan topic), else the built-in plan
+   */
+  planPath?: string | undefined
+  /**
+   * `TRACKPOINT_UNPLANNED`: what the collector does with events the plan does not cover
+   * (`flag`: store and mark them unplanned; `accept`: store them; `reject`: refuse them, 400).
+   * @default 'flag'
+   */
+  unplanned?: UnplannedPolicy
+  /** `TRACKPOINT_PLAN_TOPIC`: the Kafka topic of installed plans. @default 'tracking_plan' */
+  planTopic?: string
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
 }
@@ -299,6 +314,26 @@ function parseTimeZone(text: string | undefined): string {
   return text
 }
 
+function parseUnplanned(text: string | undefined): UnplannedPolicy {
+  if (text === undefined) return 'flag'
+  if (!(UNPLANNED_POLICIES as readonly string[]).includes(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_UNPLANNED must be one of ${UNPLANNED_POLICIES.join(', ')}; got ${JSON.stringify(text)}. Example: TRACKPOINT_UNPLANNED=flag`,
+    )
+  }
+  return text as UnplannedPolicy
+}
+
+function parseTopic(text: string | undefined): string {
+  if (text === undefined) return 'tracking_plan'
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_PLAN_TOPIC must be a Kafka topic name (letters, digits, ".", "_", "-"); got ${JSON.stringify(text)}. Example: TRACKPOINT_PLAN_TOPIC=tracking_plan`,
+    )
+  }
+  return text
+}
+
 /**
  * Reads the configuration of every role from environment variables, checking each value.
  *
@@ -329,5 +364,8 @@ export function loadConfig(env: Env = process.env): Config {
     timeZone: parseTimeZone(set(env, 'TRACKPOINT_TIMEZONE')),
     limits,
     pressure,
+    planPath: set(env, 'TRACKPOINT_PLAN') && resolve(set(env, 'TRACKPOINT_PLAN')!),
+    unplanned: parseUnplanned(set(env, 'TRACKPOINT_UNPLANNED')),
+    planTopic: parseTopic(set(env, 'TRACKPOINT_PLAN_TOPIC')),
   }
 }

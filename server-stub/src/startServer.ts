@@ -1,5 +1,4 @@
 import { join } from 'node:path'
-import { validateEvent } from '@trackpoint/schema'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
 import { createMemoryBus } from './bus/memoryBus'
@@ -15,6 +14,11 @@ import { defaultPressureLimits, registerLoadShedding } from './http/loadShedding
 import { createJsonLogger, type Logger } from './http/logger'
 import { createMetricsRegistry } from './http/metricsRegistry'
 import { buildOpenApi } from './http/openapi'
+import { uncountableProblems } from './plan/planPolicy'
+import { planRoutes } from './plan/planRoutes'
+import { PLAN_ROUTES } from './plan/planSchemas'
+import type { PlanStore } from './plan/planStore'
+import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
 import { statsRoutes } from './stats/statsRoutes'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
@@ -49,6 +53,11 @@ export interface RunningServer {
   /** The store, when a role of this process uses it (not a collector-only process). */
   store: EventStore | undefined
   /**
+   * The tracking plan this process follows, when a role of it uses one (collector, stats): a
+   * file of the data dir, or the plan topic with Kafka.
+   */
+  plan: PlanStore | undefined
+  /**
    * Drains and stops: health turns 503 `draining`, new connections are refused, requests in
    * flight are answered (cut after `graceMs`), the bus is flushed, the consumer commits, then
    * the store closes.
@@ -63,7 +72,10 @@ export const OPENAPI_PATH = '/api/openapi.json'
 let openApi: Record<string, unknown> | undefined
 /** The OpenAPI document, built once from the route schemas. */
 export function openApiDocument(): Record<string, unknown> {
-  openApi ??= buildOpenApi([...COLLECTOR_ROUTES, ...STATS_ROUTES], COLLECTOR_VERSION)
+  openApi ??= buildOpenApi(
+    [...COLLECTOR_ROUTES, ...STATS_ROUTES, ...PLAN_ROUTES],
+    COLLECTOR_VERSION,
+  )
   return openApi
 }
 
@@ -97,6 +109,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     )
   }
 
+  // Checked by every role, before anything connects: a plan with errors stops the start.
+  const planFile = await readConfiguredPlan(config)
+
   // Only the roles that use the store open it and migrate it: a collector with Kafka never
   // touches ClickHouse, so it starts and takes events while ClickHouse is down (Kafka is the
   // buffer). Embedded, the collector's bus is the store, so it needs it.
@@ -111,6 +126,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let draining = false
   // One registry for the process's roles, with the process, heap and GC metrics once.
   const registry = createMetricsRegistry()
+  // The collector judges events by the plan and the stats role serves and installs it; a
+  // consumer needs none (it refuses only what no plan could count).
+  const plan =
+    roles.has('collector') || roles.has('stats')
+      ? await startPlanStore({ config, file: planFile, logger, registry })
+      : undefined
   const consumerMetrics = createConsumerMetrics(Date.now, registry)
   const handler = store
     ? createConsumerHandler(store, {
@@ -133,10 +154,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       consumer = createKafkaConsumer({
         brokers: kafka,
         groupId: options.consumerGroup ?? 'trackpoint-consumer',
-        // Events that fail the tracking plan go to the dead-letter topic with the reason.
+        // Events that could not be counted go to the dead-letter topic with the reason; events
+        // the plan does not cover were judged by the collector, under its policy.
         validate: (value) => {
-          const { valid, errors } = validateEvent(value)
-          return valid ? undefined : errors.map((error) => error.message).join('; ')
+          const errors = uncountableProblems(value)
+          return errors.length ? errors.map((error) => error.message).join('; ') : undefined
         },
         handler,
         logger,
@@ -174,6 +196,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         registry,
         ...(consumerOptions && { beforeScrape: () => refreshLag(consumerOptions) }),
         logger,
+        ...(plan && { plan: () => plan.current() }),
+        // While a process has not read the plan topic yet (a broker away at start), its plan
+        // may lag the deployment's: refusing what the real plan covers would lose events the
+        // SDK drops on 400, so `reject` stores them flagged until the plan is known.
+        unplanned: () => {
+          const policy = config.unplanned ?? 'flag'
+          return policy === 'reject' && plan && !plan.known() ? 'flag' : policy
+        },
       })
     : undefined
   const stats =
@@ -187,6 +217,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await registerLoadShedding(app, config.pressure ?? defaultPressureLimits())
     app.get(OPENAPI_PATH, (_request, reply) => sendJson(reply, 200, openApiDocument()))
     if (stats) await app.register(statsRoutes, stats)
+    if (stats && plan) {
+      await app.register(planRoutes, {
+        store: plan,
+        adminToken: stats.adminToken,
+        unplanned: config.unplanned ?? 'flag',
+      })
+    }
     if (consumerOptions) await app.register(consumerRoutes, consumerOptions)
     if (collector) await app.register(collector.routes)
     http = await listenHttp(app, { port: config.port, host: config.host })
@@ -201,6 +238,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     },
     adminToken,
     store,
+    plan,
     close(graceMs = 10_000) {
       // Idempotent: a second call gets the first call's promise.
       closing ??= (async () => {
@@ -213,6 +251,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
         await consumer?.stop()
+        await plan?.close()
         await store?.close()
       })()
       return closing

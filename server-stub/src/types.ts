@@ -15,6 +15,17 @@ export interface AcceptedEvent extends CommonFields {
   received_at: number
   sdk_version: string
   app_version: string
+  /**
+   * The version of the tracking plan the collector validated the event against (0: the
+   * built-in plan); absent from events of collectors older than plan files, stored as 0.
+   */
+  plan_version?: number
+  /**
+   * Why the plan in force did not cover the event, as `code:field` (`unknown_event:event_name`,
+   * `invalid_value:properties.wallet_type`), when it was stored under `TRACKPOINT_UNPLANNED=flag`;
+   * absent for a planned event.
+   */
+  unplanned?: string[]
 }
 
 /** An accepted event that was not stored, and why; it is not counted. */

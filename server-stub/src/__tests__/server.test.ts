@@ -113,6 +113,8 @@ describe('the embedded server', () => {
     expect(document.openapi).toBe('3.1.0')
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/admin/deliveries/{id}',
+      '/api/admin/plan',
+      '/api/plan',
       '/api/stats/action/{id}',
       '/api/stats/delivery/{id}',
       '/api/stats/overview',

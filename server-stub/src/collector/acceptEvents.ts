@@ -1,11 +1,12 @@
 import {
-  validateEvent,
   ValidationErrorCode,
   type CommonFields,
   type IndexedValidationResult,
   type ValidationError,
 } from '@trackpoint/schema'
 import { checkEventTime, eventTime, type TimeProblem, type TimeWindow } from '../eventTimeWindow'
+import type { InstalledPlan } from '../plan/installedPlan'
+import { judgeEvent, unplannedReasons, type UnplannedPolicy } from '../plan/planPolicy'
 import type { AcceptedEvent } from '../types'
 import type { Envelope } from './envelope'
 
@@ -23,7 +24,20 @@ export interface RejectedEvent {
 }
 
 /** One event's result in the debug API's `validation_results`. */
-export type EventResult = Omit<IndexedValidationResult, 'errors'> & { errors: EventProblem[] }
+export type EventResult = Omit<IndexedValidationResult, 'errors'> & {
+  errors: EventProblem[]
+  /**
+   * Where a stored event departs from the installed plan (`flag` and `accept` policies): it is
+   * `valid` (stored and counted) but the plan does not cover it.
+   */
+  unplanned?: ValidationError[]
+}
+
+/** An event stored although the plan does not cover it, as listed in the answer's `unplanned`. */
+export interface UnplannedEvent {
+  event_index: number
+  errors: ValidationError[]
+}
 
 /** The events of one request, sorted into accepted (stamped) and rejected. */
 export interface SortedEvents {
@@ -33,6 +47,8 @@ export interface SortedEvents {
   accepted: AcceptedEvent[]
   /** Invalid events with their reasons. */
   rejected: RejectedEvent[]
+  /** Accepted events the plan does not cover, with the reasons (`flag` and `accept`). */
+  unplanned: UnplannedEvent[]
   /** The request's index of each accepted event (`accepted[i]` was event `acceptedIndexes[i]`). */
   acceptedIndexes: number[]
 }
@@ -74,30 +90,49 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
   return false
 }
 
-/** Validates one event, then (when valid) checks its corrected time against the window. */
-function check(event: unknown, window: TimeWindow): { valid: boolean; errors: EventProblem[] } {
+/** What the collector needs to judge events: the plan in force and the policy. */
+export interface PlanInForce {
+  plan: InstalledPlan
+  policy: UnplannedPolicy
+}
+
+/** Judges one event under the plan, then (when kept) checks its corrected time. */
+function check(
+  event: unknown,
+  window: TimeWindow,
+  { plan, policy }: PlanInForce,
+): Omit<EventResult, 'event_index'> {
   if (nestedDeeperThan(event, MAX_EVENT_DEPTH)) return TOO_DEEP
-  const result = validateEvent(event)
-  if (!result.valid) return result
+  const { refused, unplanned } = judgeEvent(event, plan.plan, policy)
+  if (refused.length) return { valid: false, errors: refused }
   const problem = checkEventTime(eventTime(event as CommonFields), window)
-  return problem ? { valid: false, errors: [problem] } : result
+  if (problem) return { valid: false, errors: [problem] }
+  return { valid: true, errors: [], ...(unplanned.length > 0 && { unplanned }) }
 }
 
 /**
- * Validates each event against the tracking plan (@trackpoint/schema `validateEvent`, as
- * `validateEvents` does, plus a nesting bound), checks its time (`timestamp + clock_offset`)
- * against the accepted `window`, and stamps the valid ones with that corrected time. Only the
- * fields of §三 are copied: a client cannot set `received_at`, `client_ip` or `app_id` of its
- * own, nor smuggle other top-level fields onto the bus.
+ * Judges each event against the plan in force under the unplanned policy (`judgeEvent`: the
+ * plan's `validateEvent` plus which problems no policy may store), with a nesting bound,
+ * checks its time (`timestamp + clock_offset`) against the accepted `window`, and stamps the
+ * kept ones with that corrected time, the plan's version and — under `flag` — why the plan
+ * does not cover them. Only the fields of §三 are copied: a client cannot set `received_at`,
+ * `client_ip`, `app_id` or `plan_version` of its own, nor smuggle other top-level fields onto
+ * the bus.
  */
-export function acceptEvents(envelope: Envelope, stamp: Stamp, window: TimeWindow): SortedEvents {
+export function acceptEvents(
+  envelope: Envelope,
+  stamp: Stamp,
+  window: TimeWindow,
+  inForce: PlanInForce,
+): SortedEvents {
   const results = envelope.events.map((event, event_index): EventResult => ({
     event_index,
-    ...check(event, window),
+    ...check(event, window, inForce),
   }))
   const accepted: AcceptedEvent[] = []
   const acceptedIndexes: number[] = []
   const rejected: RejectedEvent[] = []
+  const unplanned: UnplannedEvent[] = []
   for (const result of results) {
     if (!result.valid) {
       rejected.push({ event_index: result.event_index, errors: result.errors })
@@ -105,6 +140,10 @@ export function acceptEvents(envelope: Envelope, stamp: Stamp, window: TimeWindo
     }
     const event = envelope.events[result.event_index] as CommonFields
     acceptedIndexes.push(result.event_index)
+    if (result.unplanned) {
+      unplanned.push({ event_index: result.event_index, errors: result.unplanned })
+    }
+    const marks = inForce.policy === 'flag' ? unplannedReasons(result.unplanned ?? []) : []
     accepted.push({
       event_id: event.event_id,
       event_name: event.event_name,
@@ -121,7 +160,9 @@ export function acceptEvents(envelope: Envelope, stamp: Stamp, window: TimeWindo
       received_at: stamp.received_at,
       sdk_version: envelope.sdk_version,
       app_version: envelope.app_version,
+      plan_version: inForce.plan.version,
+      ...(marks.length > 0 && { unplanned: marks }),
     })
   }
-  return { results, accepted, rejected, acceptedIndexes }
+  return { results, accepted, rejected, unplanned, acceptedIndexes }
 }

@@ -17,6 +17,11 @@ export interface CollectorMetrics {
    * event, or the reason the whole request was refused (`rate_limited`, `bad_sign` …).
    */
   rejected: Counter<'reason'>
+  /**
+   * Events stored although the plan in force does not cover them (`TRACKPOINT_UNPLANNED` flag
+   * or accept), by the first reason's code (`unknown_event`, `invalid_value` …).
+   */
+  unplanned: Counter<'reason'>
   /** Request duration by `route`, in seconds. */
   latency: Histogram<'route'>
 }
@@ -54,6 +59,12 @@ export function createCollectorMetrics(
     rejected: new Counter({
       name: 'trackpoint_collector_events_rejected_total',
       help: 'Events not accepted, by reason (validation code or why the request was refused).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    unplanned: new Counter({
+      name: 'trackpoint_collector_events_unplanned_total',
+      help: 'Events stored that the tracking plan in force does not cover, by the first reason.',
       labelNames: ['reason'],
       registers,
     }),

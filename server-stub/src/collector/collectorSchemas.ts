@@ -130,6 +130,11 @@ const trackRoute = (path: string, summary: string): RouteSchema => ({
           request_id: { type: 'string' },
           processed_count: { type: 'integer', minimum: 1 },
           rejected: REJECTED,
+          unplanned: {
+            ...REJECTED,
+            description:
+              'Events stored although the tracking plan in force does not cover them (TRACKPOINT_UNPLANNED flag or accept), with the reasons.',
+          },
         },
       },
     },

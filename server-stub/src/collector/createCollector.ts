@@ -16,6 +16,8 @@ import { createHealthCheck } from './healthCheck'
 import { createLoadGuard } from './loadGuard'
 import { createRateLimiter } from './rateLimiter'
 import { createTrackHandler } from './trackHandler'
+import { BUILT_IN_PLAN, type InstalledPlan } from '../plan/installedPlan'
+import type { UnplannedPolicy } from '../plan/planPolicy'
 
 /** The version health reports when the caller does not pass one. */
 export const COLLECTOR_VERSION = '0.1.0'
@@ -61,6 +63,17 @@ export interface CollectorOptions {
   busRetryAfter?: number
   /** `Retry-After` seconds when shedding load. @default 2 */
   overloadRetryAfter?: number
+  /**
+   * The tracking plan in force, read once per request (it changes when a new version is
+   * installed). @default the built-in plan
+   */
+  plan?: () => InstalledPlan
+  /**
+   * What to do with events the plan does not cover (`TRACKPOINT_UNPLANNED`), or a function read
+   * once per request.
+   * @default 'flag'
+   */
+  unplanned?: UnplannedPolicy | (() => UnplannedPolicy)
 }
 
 /** A collector: its routes as a Fastify plugin, its metrics, and a `close` for its timers. */
@@ -148,6 +161,13 @@ export function createCollector(options: CollectorOptions): Collector {
     now,
     busRetryAfter: options.busRetryAfter ?? 5,
     overloadRetryAfter: options.overloadRetryAfter ?? 2,
+    plan: () => ({
+      plan: options.plan?.() ?? BUILT_IN_PLAN,
+      policy:
+        typeof options.unplanned === 'function'
+          ? options.unplanned()
+          : (options.unplanned ?? 'flag'),
+    }),
   })
   const health = createHealthCheck({
     bus,

@@ -7,7 +7,7 @@ import type { Logger } from '../http/logger'
 import type { BatchOutcome, EventBus, RefusedEvent } from '../types'
 import type { AccessPolicy } from './accessPolicy'
 import { acceptedWindow } from '../eventTimeWindow'
-import { acceptEvents } from './acceptEvents'
+import { acceptEvents, type PlanInForce } from './acceptEvents'
 import type { Answer, RequestRecord } from './answer'
 import { authenticate } from './authenticate'
 import type { CircuitBreaker } from './circuitBreaker'
@@ -33,6 +33,8 @@ export interface TrackDeps {
   busRetryAfter: number
   /** `Retry-After` seconds when the collector sheds load. */
   overloadRetryAfter: number
+  /** The plan in force and the unplanned policy, read once per request. */
+  plan: () => PlanInForce
 }
 
 /** `sendBeacon` sends text/plain (CORS-safelisted, no preflight); fetch sends JSON. */
@@ -154,7 +156,12 @@ export function createTrackHandler(deps: TrackDeps) {
 
     const stamp = { app_id: app.app_id, client_ip: ip, received_at: deps.now() }
     const window = acceptedWindow(stamp.received_at, limits)
-    const { results, accepted, rejected, acceptedIndexes } = acceptEvents(envelope, stamp, window)
+    const { results, accepted, rejected, unplanned, acceptedIndexes } = acceptEvents(
+      envelope,
+      stamp,
+      window,
+      deps.plan(),
+    )
     if (debug) {
       // §五.3: validate and report; nothing is published.
       return {
@@ -203,6 +210,12 @@ export function createTrackHandler(deps: TrackDeps) {
     const stored = accepted.length - refused.length
     record.accepted = stored
     metrics.accepted.inc({ app_id: app.app_id }, stored)
+    // Only what was stored is listed and counted as unplanned.
+    const notStored = new Set(rejected.map((r) => r.event_index))
+    const storedUnplanned = unplanned.filter((u) => !notStored.has(u.event_index))
+    for (const { errors } of storedUnplanned) {
+      metrics.unplanned.inc({ reason: errors[0]?.code ?? 'unplanned' })
+    }
     if (!stored) {
       record.reason = 'refused_events'
       return {
@@ -224,6 +237,7 @@ export function createTrackHandler(deps: TrackDeps) {
           : 'success',
         processed_count: stored,
         ...(rejected.length > 0 && { rejected }),
+        ...(storedUnplanned.length > 0 && { unplanned: storedUnplanned }),
       },
     }
   }

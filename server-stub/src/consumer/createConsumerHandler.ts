@@ -1,26 +1,22 @@
 import { performance } from 'node:perf_hooks'
-import { validateEvent, type TrackingPlan, type ValidationError } from '@trackpoint/schema'
+import type { ValidationError } from '@trackpoint/schema'
 import { DEFAULT_LIMITS } from '../config'
 import { acceptedWindow, checkEventTime, type TimeWindowLimits } from '../eventTimeWindow'
 import { toEventRow, type EventRow } from '../store/eventRow'
 import type { AcceptedEvent, BatchHandler, EventStore, RefusedEvent } from '../types'
 import { insertIsolating } from './insertIsolating'
+import { uncountableProblems } from '../plan/planPolicy'
 
 /** Options of {@link createConsumerHandler}. */
 export interface ConsumerHandlerOptions {
   /**
-   * Receives each event that fails validation, with the reasons, for the dead-letter path
+   * Receives each event that cannot be counted, with the reasons, for the dead-letter path
    * (Kafka: a dead-letter topic). Awaited before the batch counts as handled, so a dead letter
    * is not lost when the process dies; a rejection fails the batch, which is then replayed
    * (dead letters are at-least-once, like everything on the bus).
    * @default drops the event
    */
   onInvalid?: (event: unknown, errors: ValidationError[]) => void | Promise<void>
-  /**
-   * The tracking plan to validate against; pass `extendPlan(...)`'s result for custom events.
-   * @default the built-in trackingPlan
-   */
-  plan?: TrackingPlan
   /**
    * The table valid events go to.
    * @default 'events'
@@ -41,8 +37,13 @@ export interface ConsumerHandlerOptions {
 }
 
 /**
- * The consumer role: validates each event of a batch, sends the invalid ones to `onInvalid`
- * and inserts the valid ones into the store, resolving only once both are done. Events whose
+ * The consumer role: checks each event of a batch for what would keep it from being counted
+ * (`uncountableProblems`: the common fields of §三, forbidden keys, the built-in fields the
+ * §九 numbers read), sends those to `onInvalid` and inserts the others into the store, with
+ * the plan version and unplanned marks the collector stamped. It does not judge events against
+ * the tracking plan again: the collector did, under its policy, and an event it acknowledged
+ * as unplanned must not be dead-lettered by a consumer on another plan version. `handle`
+ * resolves only once both are done. Events whose
  * time is outside the accepted window, and rows the store refuses on their own (the batch is
  * split until they stand alone, see insertIsolating.ts), are not stored: `handle` resolves
  * with them, for the dead-letter topic. It rejects only when the store cannot take the batch
@@ -66,7 +67,7 @@ export interface ConsumerHandlerOptions {
  *   little: the table's key makes it read only the one delivery's rows.
  *
  * @param store - Where valid events go.
- * @param options - Dead-letter hook, plan and table.
+ * @param options - Dead-letter hook and table.
  * @example
  * ```ts
  * const handler = createConsumerHandler(store, {
@@ -79,7 +80,7 @@ export function createConsumerHandler(
   store: EventStore,
   options: ConsumerHandlerOptions = {},
 ): BatchHandler {
-  const { onInvalid, plan, table = 'events', now = Date.now } = options
+  const { onInvalid, table = 'events', now = Date.now } = options
   const timeLimits = options.timeLimits ?? DEFAULT_LIMITS
   return {
     async handle(events: AcceptedEvent[]) {
@@ -92,8 +93,8 @@ export function createConsumerHandler(
       // anyway; dropping them here just keeps parts smaller.
       const seen = new Set<string>()
       for (const event of events) {
-        const { valid, errors } = validateEvent(event, plan)
-        if (!valid) {
+        const errors = uncountableProblems(event)
+        if (errors.length) {
           invalid.push([event, errors])
           continue
         }

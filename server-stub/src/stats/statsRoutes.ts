@@ -24,7 +24,7 @@ export interface StatsRoutesOptions {
 const ADMIN_BODY_BYTES = 4096
 
 /** Constant-time comparison of the presented bearer token with the admin token. */
-function authorized(request: FastifyRequest, token: string): boolean {
+export function authorized(request: FastifyRequest, token: string): boolean {
   const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? ''
   const a = Buffer.from(presented)
   const b = Buffer.from(token)

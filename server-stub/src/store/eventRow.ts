@@ -22,7 +22,13 @@ export type EventRow = {
   received_at: number
   sdk_version: string
   app_version: string
+  /** The plan version the collector validated the event against; 0 when not stamped. */
+  plan_version: number
+  /** Why the plan did not cover it (`code:field`); empty for a planned event. */
+  unplanned: string[]
 }
+
+const MAX_UINT32 = 2 ** 32 - 1
 
 /**
  * Maps an accepted (and validated) event to its `events` row. The same mapping feeds both
@@ -45,5 +51,16 @@ export function toEventRow(event: AcceptedEvent): EventRow {
     received_at: event.received_at ?? event.timestamp,
     sdk_version: event.sdk_version ?? '',
     app_version: event.app_version ?? '',
+    // From the bus, where another producer may have written anything: out-of-range or
+    // malformed marks are read as absent rather than failing the row.
+    plan_version:
+      Number.isInteger(event.plan_version) &&
+      event.plan_version! >= 0 &&
+      event.plan_version! <= MAX_UINT32
+        ? event.plan_version!
+        : 0,
+    unplanned: Array.isArray(event.unplanned)
+      ? event.unplanned.filter((reason): reason is string => typeof reason === 'string')
+      : [],
   }
 }

@@ -169,6 +169,16 @@ TTL toDateTime(built_at) + INTERVAL 1 DAY`
 export const EVENTS_CLOCK_OFFSET_DDL = `ALTER TABLE events
 ADD COLUMN IF NOT EXISTS clock_offset Int64 DEFAULT 0`
 
+/**
+ * The tracking plan each event was validated against (issue 16): its version (0 = the built-in
+ * plan, and every row stored before plan files) and, for an event the plan did not cover, the
+ * reasons (`code:field`); an empty array for a planned event. LowCardinality: a few codes and
+ * field names repeat across millions of rows. The tracking-health view groups by them.
+ */
+export const EVENTS_PLAN_DDL = `ALTER TABLE events
+ADD COLUMN IF NOT EXISTS plan_version UInt32 DEFAULT 0,
+ADD COLUMN IF NOT EXISTS unplanned Array(LowCardinality(String)) DEFAULT []`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = ['events', 'page_views_daily', 'overview_snapshots'] as const
 
@@ -191,4 +201,5 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   { version: 4, name: 'device clock offset of events', statements: [EVENTS_CLOCK_OFFSET_DDL] },
+  { version: 5, name: 'tracking plan version of events', statements: [EVENTS_PLAN_DDL] },
 ]
