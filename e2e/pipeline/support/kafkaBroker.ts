@@ -1,0 +1,68 @@
+// A Kafka broker of a pipeline spec's own, started by scripts/kafka/start.sh on a port of the
+// suite's range (39092–39099, never the shared 9092) with its data in a temp dir. The jars are
+// the ones setup.sh fetched into the repository's .kafka/libs (KAFKA_LIBS), so nothing is
+// downloaded per run. `kill()` is a real SIGKILL of the broker's JVM.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { repoRoot } from '../../support/site'
+import { waitUntil } from './waitUntil'
+
+const run = promisify(execFile)
+const SCRIPTS = join(repoRoot, 'scripts/kafka')
+
+/** A broker started by {@link startBroker}. */
+export interface Broker {
+  /** `127.0.0.1:<port>`, for `KAFKA_BROKERS`. */
+  brokers: string
+  /** SIGKILLs the broker's JVM and waits until it is gone. */
+  kill(): Promise<void>
+  /** Starts it again on the same port, keeping its data (what it had acknowledged). */
+  restart(): Promise<void>
+  /** Stops it (SIGTERM, then SIGKILL) and deletes its data. */
+  dispose(): Promise<void>
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Starts a single-node broker with the topics of scripts/kafka/start.sh on 127.0.0.1:`port`
+ * (its controller on `port + 1`).
+ */
+export async function startBroker(port: number): Promise<Broker> {
+  const dir = await mkdtemp(join(tmpdir(), `trackpoint-kafka-${port}-`))
+  const env = {
+    ...process.env,
+    KAFKA_PORT: String(port),
+    KAFKA_DIR: dir,
+    KAFKA_LIBS: process.env.KAFKA_LIBS ?? join(repoRoot, '.kafka/libs'),
+  }
+  const script = (name: string, extra: Record<string, string> = {}) =>
+    run('bash', [join(SCRIPTS, name)], { env: { ...env, ...extra }, timeout: 120_000 })
+  await script('start.sh')
+  const pidFile = join(dir, `broker-${port}`, 'broker.pid')
+  return {
+    brokers: `127.0.0.1:${port}`,
+    async kill() {
+      const pid = Number(await readFile(pidFile, 'utf8'))
+      process.kill(pid, 'SIGKILL')
+      await waitUntil(() => !alive(pid), { timeout: 30_000, what: `broker pid ${pid} to die` })
+    },
+    async restart() {
+      await script('start.sh', { KAFKA_KEEP_DATA: '1' })
+    },
+    async dispose() {
+      await script('stop.sh').catch(() => undefined)
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
