@@ -48,10 +48,10 @@ test('a broker SIGKILLed under traffic loses no acknowledged event, and the refu
   await pipeline.broker.kill()
   const killedAt = Date.now()
   // The collector notices: it answers 503 (+ Retry-After) instead of acknowledging.
-  await waitUntil(
-    () => pipeline.proxy.requests.some((r) => r.at >= killedAt && r.status === 503),
-    { timeout: 60_000, what: 'a 503 from the collector after the broker died' },
-  )
+  await waitUntil(() => pipeline.proxy.requests.some((r) => r.at >= killedAt && r.status === 503), {
+    timeout: 60_000,
+    what: 'a 503 from the collector after the broker died',
+  })
   for (const page of pages) await trafficDone(page, EVENTS)
   await pipeline.broker.restart()
   // The pages still hold what was refused: they send it once the collector takes it again.

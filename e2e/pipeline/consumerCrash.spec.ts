@@ -51,7 +51,11 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
           metricSum(text, 'trackpoint_consumer_lag_messages') > 0
         )
       },
-      { timeout: 60_000, interval: 50, what: `the consumer to have inserted and to lag (kill ${kill + 1})` },
+      {
+        timeout: 60_000,
+        interval: 50,
+        what: `the consumer to have inserted and to lag (kill ${kill + 1})`,
+      },
     )
     await consumer.kill()
     await consumer.restart()
@@ -61,7 +65,9 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
   const accounts = await pipeline.settle(ledger, { timeout: 120_000 })
   const tracked = ledger.events().length
   for (const page of pages) await page.context().close()
-  console.log(`[consumer crash] ${JSON.stringify({ ...accounts, problems: accounts.problems.length })}`)
+  console.log(
+    `[consumer crash] ${JSON.stringify({ ...accounts, problems: accounts.problems.length })}`,
+  )
   expect(accounts.problems).toEqual([])
   expect(accounts.tracked).toBe(tracked)
   expect(tracked).toBeGreaterThanOrEqual(USERS * EVENTS + USERS)

@@ -29,7 +29,10 @@ export async function startTraffic(page: Page, options: TrafficOptions): Promise
       const k = i % 10
       if (i % 3 === 0) w.tracker.track('action_start', { action_id: `act_${tag}_${k}` })
       else if (i % 3 === 1) {
-        w.tracker.track('recommend_impression', { delivery_id: `dlv_${tag}_${k}`, content_type: 'action' })
+        w.tracker.track('recommend_impression', {
+          delivery_id: `dlv_${tag}_${k}`,
+          content_type: 'action',
+        })
       } else w.tracker.track('navbar_click', { target: `${tag}_${i}` })
       if (w.trafficSent >= count) clearInterval(timer)
     }, everyMs)
@@ -39,7 +42,8 @@ export async function startTraffic(page: Page, options: TrafficOptions): Promise
 /** Resolves once the page tracked all of its traffic. */
 export async function trafficDone(page: Page, count: number, timeout = 60_000): Promise<void> {
   await waitUntil(
-    () => page.evaluate((n) => (window as unknown as { trafficSent: number }).trafficSent >= n, count),
+    () =>
+      page.evaluate((n) => (window as unknown as { trafficSent: number }).trafficSent >= n, count),
     { timeout, what: `the page to track ${count} events` },
   )
 }
