@@ -25,6 +25,28 @@ import { waitUntil } from './waitUntil'
 const run = promisify(execFile)
 const READ_STORE = fileURLToPath(new URL('./readStore.mjs', import.meta.url))
 
+/**
+ * Every stored event of a chdb data directory whose process is stopped, read in a child
+ * process (chdb binds one directory per process, and the test runner's would be taken).
+ */
+export async function readStoreDir(dataDir: string): Promise<StoredRow[]> {
+  const { stdout } = await run(process.execPath, [READ_STORE, dataDir], {
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  const { rows } = JSON.parse(stdout) as {
+    rows: [string, number, number, string, string, number][]
+  }
+  return rows.map(([event_id, copies, raw, event_name, user_id, timestamp]) => ({
+    event_id,
+    copies: Number(copies),
+    raw: Number(raw),
+    event_name,
+    user_id,
+    timestamp: Number(timestamp),
+  }))
+}
+
 /** Options of {@link startPipeline}. */
 export interface PipelineOptions {
   /** The broker's port, in the suite's range 39092–39098 (even; the controller takes +1). */
@@ -100,21 +122,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const readStored = async (): Promise<StoredRow[]> => {
       await consumer.stop()
       try {
-        const { stdout } = await run(process.execPath, [READ_STORE, dataDir], {
-          timeout: 60_000,
-          maxBuffer: 64 * 1024 * 1024,
-        })
-        const { rows } = JSON.parse(stdout) as {
-          rows: [string, number, number, string, string, number][]
-        }
-        return rows.map(([event_id, copies, raw, event_name, user_id, timestamp]) => ({
-          event_id,
-          copies: Number(copies),
-          raw: Number(raw),
-          event_name,
-          user_id,
-          timestamp: Number(timestamp),
-        }))
+        return await readStoreDir(dataDir)
       } finally {
         await consumer.restart()
       }
