@@ -233,7 +233,7 @@ async function main() {
     'Where the time goes at this rate (2.5 events/s per page): the SDK holds an event until its ' +
       'batch is full or `flushInterval` passes; the consumer buffers what it reads for up to its ' +
       '`batchWaitMs` (1,000 ms, `server-stub/src/bus/kafkaConsumer.ts`) before one insert, unless ' +
-      "500 messages come first; then the insert and the stats query. At light load the consumer's " +
+      "1,000 messages come first; then the insert and the stats query. At light load the consumer's " +
       'buffer adds up to a second to every event, which is what keeps the 1 s mode above 2 s.',
     END,
   ]
