@@ -21,6 +21,8 @@ export interface Broker {
   kill(): Promise<void>
   /** Starts it again on the same port, keeping its data (what it had acknowledged). */
   restart(): Promise<void>
+  /** Sets topic configs (`key=value`), with Kafka's own ConfigCommand. */
+  setTopicConfig(topic: string, configs: string[]): Promise<void>
   /** Ends it (SIGKILL: its data is deleted anyway, and a graceful stop takes seconds). */
   dispose(): Promise<void>
 }
@@ -56,6 +58,28 @@ export async function startBroker(port: number): Promise<Broker> {
       const pid = Number(await readFile(pidFile, 'utf8'))
       process.kill(pid, 'SIGKILL')
       await waitUntil(() => !alive(pid), { timeout: 30_000, what: `broker pid ${pid} to die` })
+    },
+    async setTopicConfig(topic, configs) {
+      await run(
+        'java',
+        [
+          '-Xmx256m',
+          '-XX:TieredStopAtLevel=1',
+          '-cp',
+          `${env.KAFKA_LIBS}/*`,
+          'org.apache.kafka.tools.ConfigCommand',
+          '--bootstrap-server',
+          `127.0.0.1:${port}`,
+          '--alter',
+          '--entity-type',
+          'topics',
+          '--entity-name',
+          topic,
+          '--add-config',
+          configs.join(','),
+        ],
+        { timeout: 60_000 },
+      )
     },
     async restart() {
       await script('start.sh', { KAFKA_KEEP_DATA: '1' })
