@@ -3,28 +3,17 @@
 // the SDK and arrive once the broker is back; nothing is counted twice.
 import { expect, test } from '@playwright/test'
 import { Ledger } from './support/ledger'
-import { startPipeline, type Pipeline } from './support/pipeline'
-import { startPipelineSite, type PipelineSite } from './support/pipelineSite'
+import { openUsers, usePipeline } from './support/usePipeline'
 import { startTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
 
 const USERS = 2
 const EVENTS = 240
-let pipeline: Pipeline
-let site: PipelineSite
-
-test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39094 })
-  // Retries are capped at 10 s (default 60 s) so that the test ends soon after the broker is
-  // back; the SDK's schedule is otherwise its default.
-  site = await startPipelineSite('script-tag', pipeline.endpoint, {
-    flushInterval: 500,
-    maxRetryDelay: 10_000,
-  })
-})
-test.afterAll(async () => {
-  await site?.close()
-  await pipeline?.close()
+// Retries are capped at 10 s (default 60 s) so that the test ends soon after the broker is
+// back; the SDK's schedule is otherwise its default.
+const pl = usePipeline({
+  brokerPort: 39094,
+  trackerOptions: { flushInterval: 500, maxRetryDelay: 10_000 },
 })
 
 test('a broker SIGKILLed under traffic loses no acknowledged event, and the refused ones arrive', async ({
@@ -32,15 +21,8 @@ test('a broker SIGKILLed under traffic loses no acknowledged event, and the refu
 }) => {
   test.setTimeout(300_000)
   const ledger = new Ledger()
-  const pages = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => {
-      const context = await browser.newContext()
-      await ledger.watch(context, `user-${i}`)
-      const page = await context.newPage()
-      await page.goto(site.url)
-      return page
-    }),
-  )
+  const { pipeline, site } = pl
+  const pages = await openUsers(browser, ledger, site.url, USERS)
   for (const page of pages) await startTraffic(page, { count: EVENTS, everyMs: 40, tag: 'k4' })
   const acknowledged = () => pipeline.proxy.requests.reduce((n, r) => n + r.acknowledged.length, 0)
   await waitUntil(() => acknowledged() >= 60, { timeout: 30_000, what: '60 acknowledged events' })

@@ -5,8 +5,7 @@
 import { setTimeout as hold } from 'node:timers/promises'
 import { expect, test } from '@playwright/test'
 import { Ledger } from './support/ledger'
-import { startPipeline, type Pipeline } from './support/pipeline'
-import { startPipelineSite, type PipelineSite } from './support/pipelineSite'
+import { openUsers, usePipeline } from './support/usePipeline'
 import type { ProxiedRequest } from './support/recordingProxy'
 import { attemptsDuringErrors, attemptsDuringRetryAfter } from './support/requestBudget'
 import { startTraffic, trafficDone } from './support/traffic'
@@ -19,17 +18,10 @@ const DOWN_MS = 30_000
 const ANSWER_MS = 15_000
 const RETRY_AFTER_503 = 5
 const RETRY_AFTER_429 = 3
-let pipeline: Pipeline
-let site: PipelineSite
-
-test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39098 })
-  // The SDK's defaults, retry schedule included; a shorter flush only to make traffic steady.
-  site = await startPipelineSite('script-tag', pipeline.endpoint, { flushInterval: 1000 })
-})
-test.afterAll(async () => {
-  await site?.close()
-  await pipeline?.close()
+// The SDK's defaults, retry schedule included; a shorter flush only to make traffic steady.
+const pl = usePipeline({
+  brokerPort: 39098,
+  trackerOptions: { flushInterval: 1000 },
 })
 
 /** Attempts the pages made in [from, to): POSTs, and preflights cut before their POST. */
@@ -41,15 +33,8 @@ test('the collector down for 30 s, then 503 and 429: everything arrives once, wi
 }) => {
   test.setTimeout(300_000)
   const ledger = new Ledger()
-  const pages = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => {
-      const context = await browser.newContext()
-      await ledger.watch(context, `user-${i}`)
-      const page = await context.newPage()
-      await page.goto(site.url)
-      return page
-    }),
-  )
+  const { pipeline, site } = pl
+  const pages = await openUsers(browser, ledger, site.url, USERS)
   // Enough traffic to span the three phases and the recoveries between them.
   const total = Math.ceil((DOWN_MS + 2 * ANSWER_MS + 60_000) / 100)
   for (const page of pages) await startTraffic(page, { count: total, everyMs: 100, tag: 'o2' })

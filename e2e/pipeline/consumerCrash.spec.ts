@@ -4,24 +4,16 @@
 import { expect, test } from '@playwright/test'
 import { Ledger } from './support/ledger'
 import { metricSum, readMetrics } from './support/metrics'
-import { startPipeline, type Pipeline } from './support/pipeline'
-import { startPipelineSite, type PipelineSite } from './support/pipelineSite'
+import { openUsers, usePipeline } from './support/usePipeline'
 import { startTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
 
 const USERS = 2
 const EVENTS = 1500
 const KILLS = 3
-let pipeline: Pipeline
-let site: PipelineSite
-
-test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39096 })
-  site = await startPipelineSite('script-tag', pipeline.endpoint, { flushInterval: 300 })
-})
-test.afterAll(async () => {
-  await site?.close()
-  await pipeline?.close()
+const pl = usePipeline({
+  brokerPort: 39096,
+  trackerOptions: { flushInterval: 300 },
 })
 
 test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts nothing twice', async ({
@@ -29,15 +21,8 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
 }) => {
   test.setTimeout(300_000)
   const ledger = new Ledger()
-  const pages = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => {
-      const context = await browser.newContext()
-      await ledger.watch(context, `user-${i}`)
-      const page = await context.newPage()
-      await page.goto(site.url)
-      return page
-    }),
-  )
+  const { pipeline, site } = pl
+  const pages = await openUsers(browser, ledger, site.url, USERS)
   for (const page of pages) await startTraffic(page, { count: EVENTS, everyMs: 12, tag: 'c5' })
   // Kill it while it has stored batches and has more in hand (consumed-but-uncommitted
   // messages: lag > 0 after an insert), three times while the pages keep tracking.

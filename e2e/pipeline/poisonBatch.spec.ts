@@ -10,23 +10,15 @@ import { readDeadLetters } from './support/deadLetters'
 import { Ledger } from './support/ledger'
 import type { LedgerEvent } from './support/expectedStats'
 import { metricSum, readMetrics } from './support/metrics'
-import { startPipeline, type Pipeline } from './support/pipeline'
-import { startPipelineSite, type PipelineSite } from './support/pipelineSite'
+import { openUsers, usePipeline } from './support/usePipeline'
 import { startTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
 
 const USERS = 2
 const EVENTS = 300
-let pipeline: Pipeline
-let site: PipelineSite
-
-test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39092 })
-  site = await startPipelineSite('script-tag', pipeline.endpoint, { flushInterval: 500 })
-})
-test.afterAll(async () => {
-  await site?.close()
-  await pipeline?.close()
+const pl = usePipeline({
+  brokerPort: 39092,
+  trackerOptions: { flushInterval: 500 },
 })
 
 // uuidv7-shaped ids are not needed: the store's column is a UUID, any v4 fits.
@@ -45,15 +37,8 @@ test('a poison batch: ordinary events all counted, bad ones refused or dead-lett
 }) => {
   test.setTimeout(300_000)
   const ledger = new Ledger()
-  const pages = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => {
-      const context = await browser.newContext()
-      await ledger.watch(context, `user-${i}`)
-      const page = await context.newPage()
-      await page.goto(site.url)
-      return page
-    }),
-  )
+  const { pipeline, site } = pl
+  const pages = await openUsers(browser, ledger, site.url, USERS)
   for (const page of pages) await startTraffic(page, { count: EVENTS, everyMs: 30, tag: 'p7' })
   const { proxy, consumer } = pipeline
   const acknowledged = () => proxy.requests.reduce((n, r) => n + r.acknowledged.length, 0)

@@ -5,8 +5,7 @@
 import { setTimeout as hold } from 'node:timers/promises'
 import { expect, test } from '@playwright/test'
 import { compareStats, Ledger, statsProblems } from './support/ledger'
-import { startPipeline, type Pipeline } from './support/pipeline'
-import { startPipelineSite, type PipelineSite } from './support/pipelineSite'
+import { openUsers, usePipeline } from './support/usePipeline'
 import { ADMIN_TOKEN } from './support/serverProcess'
 import { startTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
@@ -15,16 +14,9 @@ const USERS = 2
 // The fault's length, as the issue states it (held, not polled: it is the outage itself).
 const DOWN_MS = 60_000
 const EVERY_MS = 50
-let pipeline: Pipeline
-let site: PipelineSite
-
-test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39096 })
-  site = await startPipelineSite('script-tag', pipeline.endpoint, { flushInterval: 1000 })
-})
-test.afterAll(async () => {
-  await site?.close()
-  await pipeline?.close()
+const pl = usePipeline({
+  brokerPort: 39096,
+  trackerOptions: { flushInterval: 1000 },
 })
 
 test('consumer and stats down for 60 s: the collector keeps accepting, then everything is caught up', async ({
@@ -32,15 +24,8 @@ test('consumer and stats down for 60 s: the collector keeps accepting, then ever
 }) => {
   test.setTimeout(300_000)
   const ledger = new Ledger()
-  const pages = await Promise.all(
-    Array.from({ length: USERS }, async (_, i) => {
-      const context = await browser.newContext()
-      await ledger.watch(context, `user-${i}`)
-      const page = await context.newPage()
-      await page.goto(site.url)
-      return page
-    }),
-  )
+  const { pipeline, site } = pl
+  const pages = await openUsers(browser, ledger, site.url, USERS)
   const { proxy, consumer } = pipeline
   await consumer.kill()
   const downAt = Date.now()
