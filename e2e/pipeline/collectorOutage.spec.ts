@@ -61,9 +61,22 @@ test('the collector down for 30 s, then 503 and 429: everything arrives once, wi
   const downUntil = Date.now()
   await caughtUp('the pages to deliver what they kept while the collector was down')
 
+  // Each page has something to send when a phase starts, even if its traffic has ended (the
+  // recovery after phase 1 can take the SDK's whole back-off, up to 60 s).
+  const actNow = (tag: string) =>
+    Promise.all(
+      pages.map((page) =>
+        page.evaluate((target) => {
+          const w = window as unknown as { tracker: { track(n: string, p: object): void } }
+          w.tracker.track('navbar_click', { target })
+        }, tag),
+      ),
+    )
+
   // Phase 2: a load balancer answers 503 + Retry-After.
   proxy.setMode({ kind: 'answer', status: 503, retryAfterSeconds: RETRY_AFTER_503 })
   const answer503At = Date.now()
+  await actNow('during_503')
   await hold(ANSWER_MS)
   proxy.setMode({ kind: 'forward' })
   const answer503Until = Date.now()
@@ -72,6 +85,7 @@ test('the collector down for 30 s, then 503 and 429: everything arrives once, wi
   // Phase 3: 429 + Retry-After.
   proxy.setMode({ kind: 'answer', status: 429, retryAfterSeconds: RETRY_AFTER_429 })
   const answer429At = Date.now()
+  await actNow('during_429')
   await hold(ANSWER_MS)
   proxy.setMode({ kind: 'forward' })
   const answer429Until = Date.now()

@@ -4,11 +4,12 @@
 //
 // chdb binds one data directory per process, so here each consumer stores into its own engine
 // (in production they share one ClickHouse server or cluster). The accounts are therefore kept
-// over the union of the three stores: every tracked event is in at least one; an event in two
-// is allowed only when one of them is the killed consumer's (it inserted and died before its
-// offset commit, and the partition's new owner inserted it again — a shared ClickHouse
-// collapses that replay by event_id: ReplacingMergeTree and FINAL). The stats API is not
-// compared here: each process sees only its own store.
+// over the union of the three stores: every tracked event is in at least one, none twice in
+// one store, nothing untracked stored. An event may be in two stores when its partition changed
+// hands between insert and offset commit (the killed consumer's batch, or one whose commit a
+// rebalance refused): at-least-once, which one shared ClickHouse collapses by event_id
+// (ReplacingMergeTree and FINAL) — so the double count itself is not observable here, and the
+// stats API is not compared: each process sees only its own store.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,8 +36,6 @@ test.afterAll(async () => {
 
 const inserts = async (role: RoleProcess) =>
   metricSum(await readMetrics(role.url), 'trackpoint_consumer_insert_seconds_count')
-const lag = async (role: RoleProcess) =>
-  metricSum(await readMetrics(role.url), 'trackpoint_consumer_lag_messages')
 
 test('two consumers share the partitions; one is SIGKILLed, the other takes over, a third joins', async () => {
   test.setTimeout(300_000)
@@ -80,13 +79,14 @@ test('two consumers share the partitions; one is SIGKILLed, the other takes over
     what: 'consumer C, which joined, to be given partitions and store',
   })
   await sending
-  await waitUntil(
-    async () => {
-      const [lb, lc] = await Promise.all([lag(b), lag(c)])
-      return lb === 0 && lc === 0
-    },
-    { timeout: 60_000, interval: 500, what: 'B and C to have no lag' },
-  )
+  // Caught up, as the broker sees the group: its committed offsets reach the end of every
+  // partition. (Not the members' own lag gauges: a member keeps reporting partitions it lost
+  // in a rebalance, with its stale commit — a finding of this scenario.)
+  await waitUntil(async () => (await pipeline.broker.groupLag('trackpoint-consumer')) === 0, {
+    timeout: 60_000,
+    interval: 1000,
+    what: 'the consumer group to have no lag',
+  })
   expect(await b.stop()).toBe(0)
   expect(await c.stop()).toBe(0)
   const stores = {
@@ -103,13 +103,16 @@ test('two consumers share the partitions; one is SIGKILLed, the other takes over
   }
   const lost = ledger.events().filter((e) => !where.has(e.event_id))
   const untracked = [...where.keys()].filter((id) => !ledger.tracked.has(id))
+  // In two stores: a replay at a partition handover — the killed consumer's uncommitted batch,
+  // or a batch a member inserted but could not commit once the group rebalanced (C joining).
+  // At-least-once by design; one shared ClickHouse collapses it by event_id.
   const doubled = [...where].filter(([, names]) => names.length > 1)
-  const replays = doubled.filter(([, names]) => names.length === 2 && names.includes('a'))
+  const replays = doubled.filter(([, names]) => names.length === 2)
   console.log(
     `[scale-out] ${JSON.stringify({
       tracked: ledger.tracked.size,
       stored: Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, v.length])),
-      replaysOfTheKilledConsumer: replays.length,
+      replaysAtHandovers: replays.length,
     })}`,
   )
   expect(lost.map((e) => e.event_id)).toEqual([])

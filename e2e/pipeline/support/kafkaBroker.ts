@@ -21,6 +21,12 @@ export interface Broker {
   kill(): Promise<void>
   /** Starts it again on the same port, keeping its data (what it had acknowledged). */
   restart(): Promise<void>
+  /**
+   * The lag of a consumer group as the broker holds it (end offset minus the group's committed
+   * offset, summed over the topic's partitions), by Kafka's own ConsumerGroupCommand; `undefined`
+   * while a partition has no committed offset.
+   */
+  groupLag(group: string): Promise<number | undefined>
   /** Sets topic configs (`key=value`), with Kafka's own ConfigCommand. */
   setTopicConfig(topic: string, configs: string[]): Promise<void>
   /** Ends it (SIGKILL: its data is deleted anyway, and a graceful stop takes seconds). */
@@ -52,6 +58,11 @@ export async function startBroker(port: number): Promise<Broker> {
     run('bash', [join(SCRIPTS, name)], { env: { ...env, ...extra }, timeout: 120_000 })
   await script('start.sh')
   const pidFile = join(dir, `broker-${port}`, 'broker.pid')
+  /** Runs one of Kafka's command-line tools with the broker's jars. */
+  const tool = (args: string[]) =>
+    run('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-cp', `${env.KAFKA_LIBS}/*`, ...args], {
+      timeout: 60_000,
+    })
   return {
     brokers: `127.0.0.1:${port}`,
     async kill() {
@@ -59,27 +70,36 @@ export async function startBroker(port: number): Promise<Broker> {
       process.kill(pid, 'SIGKILL')
       await waitUntil(() => !alive(pid), { timeout: 30_000, what: `broker pid ${pid} to die` })
     },
+    async groupLag(group) {
+      const { stdout } = await tool([
+        'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+        '--bootstrap-server',
+        `127.0.0.1:${port}`,
+        '--describe',
+        '--group',
+        group,
+      ])
+      // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG …, one row per partition.
+      const rows = stdout
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cols) => cols[1] === 'tracking_events')
+      if (rows.length === 0 || rows.some((cols) => !/^\d+$/.test(cols[5] ?? ''))) return undefined
+      return rows.reduce((sum, cols) => sum + Number(cols[5]), 0)
+    },
     async setTopicConfig(topic, configs) {
-      await run(
-        'java',
-        [
-          '-Xmx256m',
-          '-XX:TieredStopAtLevel=1',
-          '-cp',
-          `${env.KAFKA_LIBS}/*`,
-          'org.apache.kafka.tools.ConfigCommand',
-          '--bootstrap-server',
-          `127.0.0.1:${port}`,
-          '--alter',
-          '--entity-type',
-          'topics',
-          '--entity-name',
-          topic,
-          '--add-config',
-          configs.join(','),
-        ],
-        { timeout: 60_000 },
-      )
+      await tool([
+        'org.apache.kafka.tools.ConfigCommand',
+        '--bootstrap-server',
+        `127.0.0.1:${port}`,
+        '--alter',
+        '--entity-type',
+        'topics',
+        '--entity-name',
+        topic,
+        '--add-config',
+        configs.join(','),
+      ])
     },
     async restart() {
       await script('start.sh', { KAFKA_KEEP_DATA: '1' })
