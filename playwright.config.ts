@@ -3,7 +3,6 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH } from './scripts/chromium.mjs'
 
 // Real-browser tests run in Debian's Chromium; never `npx playwright install`.
 export default defineConfig({
-  testDir: './e2e',
   testMatch: '**/*.spec.ts',
   fullyParallel: false,
   workers: 1,
@@ -16,4 +15,12 @@ export default defineConfig({
       args: [...CHROMIUM_FLAGS],
     },
   },
+  projects: [
+    { name: 'browser', testDir: './e2e', testIgnore: 'pipeline/**' },
+    // Issue 11: SDK in Chromium → collector → Kafka → consumer → ClickHouse → stats, each
+    // component its own process, with faults. Run by `npm run test:pipeline`, not yet by
+    // `npm test` (`test:browser` runs the `browser` project) until it has passed repeatedly. Needs `npm run build` and the Kafka jars
+    // (scripts/kafka/setup.sh); starts its own brokers on 127.0.0.1:39092–39099.
+    { name: 'pipeline', testDir: './e2e/pipeline', timeout: 300_000 },
+  ],
 })

@@ -30,6 +30,7 @@ export default defineConfig({
             'packages/*/src/**/__tests__/**/*.test.tsx',
             'server-stub/src/**/__tests__/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'e2e/pipeline/support/__tests__/*.test.ts',
           ],
         },
       },

@@ -13,6 +13,7 @@
 import { CHROMIUM_FLAGS, CHROMIUM_PATH } from '../scripts/chromium.mjs'
 import { execFileSync } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { pipelineLagSection, replacePipelineLagSection } from './pipelineLagSection.mjs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -235,7 +236,12 @@ async function main() {
   }
   await writeFile(join(RESULTS, 'results.json'), JSON.stringify(result, null, 2))
   const out = resolve(ROOT, args.out)
-  await writeFile(out, renderReport(result))
+  // bench/pipelineLag.mjs owns a section of its own in the same file: keep it.
+  const kept = pipelineLagSection(await readFile(out, 'utf8').catch(() => ''))
+  await writeFile(
+    out,
+    kept ? replacePipelineLagSection(renderReport(result), kept) : renderReport(result),
+  )
   log(`wrote ${relative(ROOT, out)} and bench/.results/results.json`)
   for (const s of summary) {
     log(

@@ -6,7 +6,9 @@ REPO_ROOT=$(cd "$KAFKA_SCRIPTS/../.." && pwd)
 
 # Everything the broker leaves behind lives under one gitignored folder (.kafka/ at the root).
 KAFKA_DIR=${KAFKA_DIR:-$REPO_ROOT/.kafka}
-KAFKA_LIBS=$KAFKA_DIR/libs
+# KAFKA_LIBS may point elsewhere: brokers with a KAFKA_DIR of their own (a test's temp dir) reuse
+# the jars setup.sh fetched once.
+KAFKA_LIBS=${KAFKA_LIBS:-$KAFKA_DIR/libs}
 # KAFKA_PORT wins over PORT, for a shell where PORT already means the collector's port.
 PORT=${KAFKA_PORT:-${PORT:-9092}}
 # The KRaft controller needs a listener of its own; by default the port after the broker's.

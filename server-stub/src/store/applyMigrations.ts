@@ -11,14 +11,17 @@ export type MigrationTarget = Pick<EventStore, 'command' | 'query' | 'insert'>
  *
  * @param db - The store's raw primitives.
  * @param migrations - The migrations to apply, in order.
+ * @param schemaMigrationsDdl - The version table's DDL (a cluster's differs).
  * @default migrations MIGRATIONS
+ * @default schemaMigrationsDdl SCHEMA_MIGRATIONS_DDL
  * @returns The versions this call applied (empty when the schema was current).
  */
 export async function applyMigrations(
   db: MigrationTarget,
   migrations: readonly Migration[] = MIGRATIONS,
+  schemaMigrationsDdl: string = SCHEMA_MIGRATIONS_DDL,
 ): Promise<number[]> {
-  await db.command(SCHEMA_MIGRATIONS_DDL)
+  await db.command(schemaMigrationsDdl)
   const rows = await db.query<{ version: number | string }>(
     'SELECT DISTINCT version FROM schema_migrations',
   )

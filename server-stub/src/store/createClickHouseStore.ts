@@ -1,6 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import type { EventStore } from '../types'
 import { applyMigrations } from './applyMigrations'
+import { clusterSchema, type ClusterOptions } from './clusterMigrations'
 
 /**
  * Settings every store sends, so that rows look the same from chdb and from a server:
@@ -18,6 +19,11 @@ const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 export interface ClickHouseStoreOptions {
   /** Runs after the client closed, e.g. to release chdb's data directory. */
   onClose?: () => Promise<void>
+  /**
+   * A ClickHouse cluster to create the schema on (Replicated + Distributed tables, sharded by
+   * user; see {@link clusterSchema}). Unset: one server, the plain migrations.
+   */
+  cluster?: ClusterOptions
 }
 
 /**
@@ -35,7 +41,11 @@ export function createClickHouseStore(
   let closed: Promise<void> | undefined
   const store: EventStore = {
     async migrate() {
-      await applyMigrations(store)
+      if (!options.cluster) await applyMigrations(store)
+      else {
+        const schema = clusterSchema(options.cluster)
+        await applyMigrations(store, schema.migrations, schema.schemaMigrationsDdl)
+      }
     },
     async insert(table, rows) {
       if (!TABLE_NAME.test(table)) {
