@@ -30,6 +30,19 @@ describe('rate limiter', () => {
     // Bounded, so an old key starts over with a full bucket.
     expect(limiter.take('ip0', 1, 1, 1)).toBe(0)
   })
+
+  it('goes on refilling after the wall clock steps back, instead of refusing for the whole step', () => {
+    let clock = Date.now()
+    const limiter = createRateLimiter(() => clock)
+    expect(limiter.take('127.0.0.1', 1, 1000, 2000)).toBe(0)
+    clock -= 25 * 3600_000 // NTP steps the clock back a day and an hour
+    expect(limiter.take('127.0.0.1', 1, 1000, 2000)).toBe(0)
+    // The bucket is not refilled by the step either: a burst past it is still refused.
+    expect(limiter.take('127.0.0.1', 1998, 1000, 2000)).toBe(0)
+    expect(limiter.take('127.0.0.1', 1000, 1000, 2000)).toBe(1)
+    clock += 1000
+    expect(limiter.take('127.0.0.1', 1000, 1000, 2000)).toBe(0)
+  })
 })
 
 describe('circuit breaker', () => {

@@ -24,10 +24,14 @@ interface Bucket {
 export function createRateLimiter(now: () => number, maxKeys = 100_000): RateLimiter {
   const buckets = new Map<string, Bucket>()
 
+  // Seconds since `at`, never negative: the clock is the wall clock, and a step back (NTP, a
+  // VM resumed) must not drain every bucket, which refused every request for the whole step.
+  const elapsed = (time: number, at: number) => Math.max(0, time - at) / 1000
+
   const sweep = (time: number, rate: number, burst: number) => {
     for (const [key, bucket] of buckets) {
       // A bucket that has refilled is the same as no bucket.
-      if (bucket.tokens + ((time - bucket.at) / 1000) * rate >= burst) buckets.delete(key)
+      if (bucket.tokens + elapsed(time, bucket.at) * rate >= burst) buckets.delete(key)
     }
     // Still too many busy keys: forget the oldest, which lets them burst once more.
     for (const key of buckets.keys()) {
@@ -44,7 +48,7 @@ export function createRateLimiter(now: () => number, maxKeys = 100_000): RateLim
         if (buckets.size >= maxKeys) sweep(time, rate, burst)
         buckets.set(key, (bucket = { tokens: burst, at: time }))
       }
-      bucket.tokens = Math.min(burst, bucket.tokens + ((time - bucket.at) / 1000) * rate)
+      bucket.tokens = Math.min(burst, bucket.tokens + elapsed(time, bucket.at) * rate)
       bucket.at = time
       // A request larger than the burst could never pass; charge it a full bucket instead.
       const charge = Math.min(cost, burst)
