@@ -78,6 +78,9 @@ describe('clusterSchema', () => {
       'ALTER TABLE page_views_daily ON CLUSTER tp_cluster',
       'ALTER TABLE events_local ON CLUSTER tp_cluster',
       'ALTER TABLE events ON CLUSTER tp_cluster',
+      // v5 (issue 16): plan_version and unplanned, on the shards and the Distributed table.
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      'ALTER TABLE events ON CLUSTER tp_cluster',
     ])
   })
 
