@@ -23,6 +23,12 @@ export interface CommonFields<N extends string = string> {
   event_name: N
   /** The identified user id, or an anonymous id before the user is known. */
   user_id: string
+  /**
+   * The device's anonymous id, sent beside `user_id` on every event (also before login, when
+   * the two are equal). An event whose `anonymous_id` differs from its `user_id` links the two,
+   * so the stats count one person across the login boundary. Absent from older clients.
+   */
+  anonymous_id?: string
   /** When the event happened, in milliseconds since the Unix epoch (§八: never seconds). */
   timestamp: number
   /** Where the event comes from. */

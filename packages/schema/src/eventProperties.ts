@@ -10,7 +10,22 @@ export interface BuiltInEventProperties {
     page_name: string
     /** Where the user came from: a page name or `document.referrer`. */
     referrer?: string
+    /** The session's landing page `utm_source` (attribution; the SDK fills it). */
+    utm_source?: string
+    /** The session's landing page `utm_medium`. */
+    utm_medium?: string
+    /** The session's landing page `utm_campaign`. */
+    utm_campaign?: string
+    /** The session's landing page `utm_term`. */
+    utm_term?: string
+    /** The session's landing page `utm_content`. */
+    utm_content?: string
+    /** The referring site's host name on the session's landing page. */
+    referrer_domain?: string
   }
+  /** identify() linked the device's anonymous id to a user id (sent once per link). */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an event with no fields
+  user_identify: {}
   /** A click in the navigation bar. */
   navbar_click: {
     /** What was clicked, e.g. the tab name `rewards`. */

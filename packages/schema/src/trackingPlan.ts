@@ -11,6 +11,12 @@ const pageName = {
   type: 'string',
   description: 'A stable name of the page, e.g. `onchain_landing`.',
 } as const
+/** A campaign parameter of the session's landing page URL (attribution), kept for the session. */
+const utm = (name: string) =>
+  ({
+    type: 'string',
+    description: `The landing page's utm_${name}, kept for the session.`,
+  }) as const
 const elementId = { type: 'string', description: "The element's id or `data-track-id`." } as const
 
 /**
@@ -25,7 +31,22 @@ export const trackingPlan = {
       fields: {
         page_name: { ...pageName, required: true },
         referrer: { type: 'string', description: 'Where the user came from.' },
+        utm_source: utm('source'),
+        utm_medium: utm('medium'),
+        utm_campaign: utm('campaign'),
+        utm_term: utm('term'),
+        utm_content: utm('content'),
+        referrer_domain: {
+          type: 'string',
+          description:
+            "The referring site's host name on the session's landing page (attribution).",
+        },
       },
+    },
+    user_identify: {
+      description:
+        'identify() linked the device (anonymous_id) to a user (user_id); sent once per link.',
+      fields: {},
     },
     navbar_click: {
       description: 'A click in the navigation bar (导航栏点击).',

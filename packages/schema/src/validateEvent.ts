@@ -17,6 +17,8 @@ const requiredString = { type: 'string', required: true, description: '' } as co
 const COMMON_FIELDS: Readonly<Record<string, FieldSpec>> = {
   event_id: requiredString,
   user_id: requiredString,
+  // Optional: older clients do not send it. The device's anonymous id (issue 14).
+  anonymous_id: { type: 'string', required: false, description: '' },
   timestamp: { type: 'integer', required: true, min: 1, description: '' },
   platform: { type: PLATFORMS, required: true, description: '' },
   page: requiredString,

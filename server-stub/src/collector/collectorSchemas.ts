@@ -22,6 +22,11 @@ const EVENT: JsonSchema = {
     event_id: { type: 'string', format: 'uuid' },
     event_name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
     user_id: { type: 'string', minLength: 1 },
+    anonymous_id: {
+      type: 'string',
+      description:
+        'The device’s anonymous id; differing from user_id, it links the two so stats count one person. Optional.',
+    },
     timestamp: {
       type: 'integer',
       description:

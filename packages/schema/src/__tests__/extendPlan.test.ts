@@ -39,7 +39,16 @@ describe('extendPlan', () => {
       'checkout_start',
     ])
     expect('checkout_start' in trackingPlan.events).toBe(false)
-    expect(Object.keys(trackingPlan.events.page_view.fields)).toEqual(['page_name', 'referrer'])
+    expect(Object.keys(trackingPlan.events.page_view.fields)).toEqual([
+      'page_name',
+      'referrer',
+      'utm_source',
+      'utm_medium',
+      'utm_campaign',
+      'utm_term',
+      'utm_content',
+      'referrer_domain',
+    ])
     expect(validateEvent(makeEvent('checkout_start', { cart_id: 'c1' })).errors[0]!.code).toBe(
       'unknown_event',
     )

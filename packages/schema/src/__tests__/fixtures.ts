@@ -2,7 +2,16 @@ import type { BuiltInEventProperties, CommonFields } from '../index'
 
 /** Good properties for every built-in event; typed, so they also prove the types accept them. */
 export const goodProperties: { [N in keyof BuiltInEventProperties]: BuiltInEventProperties[N] } = {
-  page_view: { page_name: 'onchain_landing', referrer: 'homepage' },
+  page_view: {
+    page_name: 'onchain_landing',
+    referrer: 'homepage',
+    utm_source: 'newsletter',
+    utm_medium: 'email',
+    utm_campaign: 'launch',
+    utm_term: 'defi',
+    utm_content: 'top_banner',
+    referrer_domain: 'news.example.com',
+  },
   navbar_click: { target: 'rewards' },
   card_click: { card_id: 'card_42' },
   action_start: { action_id: 'act_1' },
@@ -25,6 +34,7 @@ export const goodProperties: { [N in keyof BuiltInEventProperties]: BuiltInEvent
   page_duration: { duration_ms: 15234.5, page_name: 'onchain_landing' },
   element_exposure: { element_id: 'hero-banner' },
   scroll_depth: { depth: 75 },
+  user_identify: {},
   web_vitals: { name: 'LCP', value: 1834.2, rating: 'good', id: 'v4-1700000000000-123' },
 }
 

@@ -40,6 +40,12 @@ describe('readPlanFile', () => {
     expect(Object.keys(plan!.plan.events.page_view!.fields)).toEqual([
       'page_name',
       'referrer',
+      'utm_source',
+      'utm_medium',
+      'utm_campaign',
+      'utm_term',
+      'utm_content',
+      'referrer_domain',
       'experiment',
     ])
     const event = makeEvent('wallet_connect', { wallet_type: 'metamask', chain_id: 1 })

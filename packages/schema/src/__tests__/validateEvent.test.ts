@@ -29,6 +29,14 @@ describe('validateEvent', () => {
     expect(onlyError(bad)).toMatchObject({ field: 'clock_offset', code: 'wrong_type' })
   })
 
+  it('accepts an optional string anonymous_id (absent from older clients), and refuses a number', () => {
+    expect(validateEvent(makeEvent('page_view', { page_name: 'home' })).valid).toBe(true)
+    const linked = makeEvent('page_view', { page_name: 'home' }, { anonymous_id: 'anon-1' })
+    expect(validateEvent(linked).valid).toBe(true)
+    const bad = makeEvent('page_view', { page_name: 'home' }, { anonymous_id: 42 })
+    expect(onlyError(bad)).toMatchObject({ field: 'anonymous_id', code: 'wrong_type' })
+  })
+
   describe('missing_field', () => {
     it('names the event when a required property is absent', () => {
       expect(onlyError(impression({ content_type: 'action' }))).toEqual({
