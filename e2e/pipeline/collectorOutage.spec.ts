@@ -4,7 +4,7 @@
 // pages made during each phase stay within what the SDK's back-off allows (no storm).
 import { setTimeout as hold } from 'node:timers/promises'
 import { expect, test } from '@playwright/test'
-import { Ledger } from './support/ledger'
+import { allAcknowledged, Ledger } from './support/ledger'
 import { openUsers, usePipeline } from './support/usePipeline'
 import type { ProxiedRequest } from './support/recordingProxy'
 import { attemptsDuringErrors, attemptsDuringRetryAfter } from './support/requestBudget'
@@ -45,10 +45,7 @@ test('the collector down for 30 s, then 503 and 429: everything arrives once, wi
   // Every event tracked so far has been acknowledged: the pages are sending normally again.
   const caughtUp = (what: string) =>
     waitUntil(
-      () => {
-        const acked = new Set(proxy.requests.flatMap((r) => r.acknowledged))
-        return ledger.events().every((e) => acked.has(e.event_id))
-      },
+      () => allAcknowledged(ledger.events(), proxy.requests),
       // After an outage a page waits out its back-off (≤ 60 s by default) before it retries.
       { timeout: 90_000, interval: 250, what },
     )

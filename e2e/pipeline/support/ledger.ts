@@ -249,6 +249,15 @@ const list = (ids: string[]) =>
     ? `${ids.slice(0, LIST_LIMIT).join(', ')} … (${ids.length} in all)`
     : ids.join(', ')
 
+/** Whether the collector acknowledged (2xx, not rejected) each of `events`, by the proxy's records. */
+export function allAcknowledged(
+  events: readonly { event_id: string }[],
+  requests: readonly ProxiedRequest[],
+): boolean {
+  const acked = new Set(requests.flatMap((r) => r.acknowledged))
+  return events.every((e) => acked.has(e.event_id))
+}
+
 /**
  * Balances the ledger: every tracked event stored exactly once, nothing stored that was not
  * tracked, every acknowledged event stored; a lost event is reported at the hop it was last

@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { startBroker, type Broker } from './kafkaBroker'
 import {
+  allAcknowledged,
   balance,
   compareStats,
   statsProblems,
@@ -140,6 +141,15 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       async settle(ledger, { timeout = 60_000, mustNotStore = [] } = {}) {
         let lastProblems: string[] = []
         try {
+          // First every tracked event acknowledged: a page may still be waiting out a back-off
+          // with events that move no number of the stats (navbar_click), and an event the
+          // collector acknowledges while the store is being read below would look lost after
+          // its acknowledgement.
+          await waitUntil(() => allAcknowledged(ledger.events(), proxy.requests), {
+            timeout,
+            interval: 250,
+            what: 'the collector to acknowledge every tracked event',
+          })
           await waitUntil(
             async () => {
               lastProblems = statsProblems(
@@ -164,7 +174,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
         } catch {
           // Reported with the accounts below: the store tells which events are missing.
         }
-        const accounts = balance(ledger, proxy.requests, await readStored(), { mustNotStore })
+        // The answers as they stand before the store is read: what is acknowledged later is not
+        // in this read of the store either.
+        const answered = [...proxy.requests]
+        const accounts = balance(ledger, answered, await readStored(), { mustNotStore })
         accounts.problems.push(...lastProblems)
         return accounts
       },

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { countedTimes, deliveryNumbers, actionNumbers, overviewNumbers } from '../expectedStats'
 import type { LedgerEvent } from '../expectedStats'
-import { Ledger, balance, statsProblems, type StoredRow } from '../ledger'
+import { Ledger, allAcknowledged, balance, statsProblems, type StoredRow } from '../ledger'
 import type { ProxiedRequest } from '../recordingProxy'
 
 const HOUR = 3600_000
@@ -88,6 +88,14 @@ describe('balance', () => {
       balance(withPoison, requests, [row(a), row(poison)], { mustNotStore: [poison.event_id] })
         .problems,
     ).toEqual([`stored although it should be refused: ${poison.event_id}`])
+  })
+})
+
+describe('allAcknowledged', () => {
+  it('holds only once every event has a 2xx that did not reject it', () => {
+    const [a, b] = [event(), event()]
+    expect(allAcknowledged([a, b], [request([a.event_id]), request([b.event_id], 503)])).toBe(false)
+    expect(allAcknowledged([a, b], [request([a.event_id]), request([b.event_id])])).toBe(true)
   })
 })
 
