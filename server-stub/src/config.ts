@@ -113,6 +113,13 @@ export interface Config {
   planTopic?: string
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
+  /**
+   * `TRACKPOINT_CONSUMER_BATCH_WAIT_MS`: how long the consumer role lets a batch fill after its
+   * first message before one insert (sooner when `batchSize` messages come). Shorter means
+   * numbers move sooner; longer means fewer, larger inserts for ClickHouse to merge.
+   * @default 500
+   */
+  consumerBatchWaitMs?: number
 }
 
 /** The built-in development app, used only when `TRACKPOINT_APPS` is unset. Not for production. */
@@ -121,6 +128,13 @@ export const DEV_APP: Readonly<AppConfig> = Object.freeze({
   secrets: ['dev_secret'],
   allowed_origins: ['*'],
 })
+
+/**
+ * Default of {@link Config.consumerBatchWaitMs}: with the SDK sending every second, half a
+ * second more keeps an event's way to the stats under 2 s at p95 (docs/benchmarks.md), while a
+ * busy topic still fills batches of `batchSize` long before it.
+ */
+export const DEFAULT_CONSUMER_BATCH_WAIT_MS = 500
 
 /** Defaults of {@link CollectorLimits}. */
 export const DEFAULT_LIMITS: Readonly<CollectorLimits> = Object.freeze({
@@ -367,5 +381,12 @@ export function loadConfig(env: Env = process.env): Config {
     planPath: set(env, 'TRACKPOINT_PLAN') && resolve(set(env, 'TRACKPOINT_PLAN')!),
     unplanned: parseUnplanned(set(env, 'TRACKPOINT_UNPLANNED')),
     planTopic: parseTopic(set(env, 'TRACKPOINT_PLAN_TOPIC')),
+    consumerBatchWaitMs: integer(
+      env,
+      'TRACKPOINT_CONSUMER_BATCH_WAIT_MS',
+      DEFAULT_CONSUMER_BATCH_WAIT_MS,
+      0,
+      60_000,
+    ),
   }
 }

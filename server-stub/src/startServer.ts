@@ -163,6 +163,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         handler,
         logger,
         startAt: options.consumerStartAt,
+        batchWaitMs: config.consumerBatchWaitMs,
         observer: consumerMetrics.observer,
       })
       // Serve once the consumer fetches, so that what is accepted next is consumed; a broker

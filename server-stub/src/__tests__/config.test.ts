@@ -14,6 +14,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRACKPOINT_TIMEZONE: 'Beijing' })).toThrow(/TRACKPOINT_TIMEZONE/)
   })
 
+  it('reads TRACKPOINT_CONSUMER_BATCH_WAIT_MS, 500 by default, and refuses what is not 0–60000', () => {
+    expect(loadConfig({}).consumerBatchWaitMs).toBe(500)
+    expect(loadConfig({ TRACKPOINT_CONSUMER_BATCH_WAIT_MS: '0' }).consumerBatchWaitMs).toBe(0)
+    for (const bad of ['-1', '60001', '0.5s']) {
+      expect(() => loadConfig({ TRACKPOINT_CONSUMER_BATCH_WAIT_MS: bad })).toThrow(
+        /TRACKPOINT_CONSUMER_BATCH_WAIT_MS/,
+      )
+    }
+  })
+
   it('reads the accepted window of event times', () => {
     const { limits } = loadConfig({
       TRACKPOINT_MAX_FUTURE_MS: '600000',

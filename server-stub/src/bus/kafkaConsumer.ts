@@ -29,7 +29,7 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
   batchSize?: number
   /**
    * How long a batch waits to fill up after its first message.
-   * @default 1000
+   * @default 1000 (the server passes `TRACKPOINT_CONSUMER_BATCH_WAIT_MS`, 500 by default)
    */
   batchWaitMs?: number
   /**
