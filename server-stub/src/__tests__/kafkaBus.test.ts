@@ -307,6 +307,41 @@ describe('Kafka bus', () => {
     expect(new Set(ids(next.received))).toEqual(new Set(ids(sent)))
   }, 60_000)
 
+  it('reports lag only for the partitions it holds, also after a rebalance took some away', async () => {
+    const appId = randomUUID()
+    const group = groupId('lag')
+    const first = await startConsumer(appId, { groupId: group })
+    // 32 users spread over the topic's partitions.
+    const before = makeEvents(appId, 64, 32, 'before')
+    await within(bus.publish(before), 10_000, 'publish acknowledged')
+    await waitFor(() => first.received.length >= before.length, 30_000, 'first batch handled')
+    const partitions = async (consumer: KafkaConsumer) => Object.keys(await consumer.lag())
+    const alone = await partitions(first.consumer)
+    expect(alone.length).toBeGreaterThan(1)
+
+    const second = await startConsumer(appId, { groupId: group })
+    const after = makeEvents(appId, 64, 32, 'after')
+    await within(bus.publish(after), 10_000, 'publish acknowledged')
+    await waitFor(
+      () => first.received.length + second.received.length >= before.length + after.length,
+      30_000,
+      'second batch handled by the group',
+    )
+    // Each member reports the partitions it holds now; none is reported by both.
+    const deadline = Date.now() + 20_000
+    let split: [string[], string[]] = [[], []]
+    for (;;) {
+      split = [await partitions(first.consumer), await partitions(second.consumer)]
+      const shared = split[0].filter((key) => split[1].includes(key))
+      if (split[0].length > 0 && split[1].length > 0 && shared.length === 0) break
+      if (Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(split[0].filter((key) => split[1].includes(key))).toEqual([])
+    expect(split[0].length).toBeLessThan(alone.length)
+    expect(split[1].length).toBeGreaterThan(0)
+  }, 90_000)
+
   it('replays a batch handled but not committed (crash in between) to the next member', async () => {
     const appId = randomUUID()
     const group = groupId('crash')

@@ -126,7 +126,7 @@ export interface KafkaConsumer {
    */
   stop(options?: KafkaConsumerStopOptions): Promise<void>
   /**
-   * Messages not yet committed per partition this consumer has committed before
+   * Messages not yet committed per partition this consumer holds now and has committed before
    * (`topic:partition` → the broker's end offset minus the committed one), asked of the broker
    * now; `{}` when no session runs or the broker does not answer within 2 s.
    */
@@ -393,8 +393,16 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
           2000,
           'no offsets answer',
         )
+        // Only the partitions this member holds now: one a rebalance moved to another member
+        // is that member's to report (its commit here would go stale and read as lag).
+        const held = new Set(
+          (current.consumer.assignments ?? []).flatMap(({ topic: name, partitions }) =>
+            partitions.map((partition) => `${name}:${partition}`),
+          ),
+        )
         const lag: Record<string, number> = {}
         for (const [key, committed] of committedOffsets) {
+          if (!held.has(key)) continue
           const [name, partition] = key.split(':') as [string, string]
           const end = ends.get(name)?.[Number(partition)]
           if (end !== undefined) lag[key] = Math.max(0, Number(end - committed))
