@@ -18,9 +18,9 @@ export default defineConfig({
   projects: [
     { name: 'browser', testDir: './e2e', testIgnore: 'pipeline/**' },
     // Issue 11: SDK in Chromium → collector → Kafka → consumer → ClickHouse → stats, each
-    // component its own process, with faults. Run by `npm run test:pipeline`, not yet by
-    // `npm test` (`test:browser` runs the `browser` project) until it has passed repeatedly. Needs `npm run build` and the Kafka jars
-    // (scripts/kafka/setup.sh); starts its own brokers on 127.0.0.1:39092–39099.
+    // component its own process, with faults. The last step of `npm test` (`test:pipeline:built`;
+    // `npm run test:pipeline` builds first). Needs the Kafka jars (scripts/kafka/setup.sh) and
+    // Debian's faketime; starts its own brokers on 127.0.0.1:39092–39099.
     { name: 'pipeline', testDir: './e2e/pipeline', timeout: 300_000 },
   ],
 })

@@ -34,3 +34,13 @@ export const deliveries = [
 
 /** A sponsored banner at the bottom of the page, placed by its own delivery. */
 export const banner = { deliveryId: 'dlv_demo_banner', contentType: 'banner' }
+
+/**
+ * The "More for you" feed the recommendation system fills: 60 deliveries shown at once as
+ * small tiles, each counted as its own impression (a feed of N cards must give N impressions).
+ */
+export const feed = Array.from({ length: 60 }, (_, i) => ({
+  deliveryId: `dlv_feed_${String(i).padStart(2, '0')}`,
+  contentType: 'action',
+  title: `Pick ${i + 1}`,
+}))

@@ -1,14 +1,15 @@
 // A scripted session of §三 events on one of the examples, as a user acts: the page view, the
 // navbar, a card click, an Action's start → complete → reward, the recommendation slot
-// (impressions, expand/collapse, clicks) and, on the script-tag page, a feed of 60 cards shown
-// at once. Returns what it tracked by name, so a spec can check that the pages tracked what the
+// (impressions, expand/collapse, clicks) and a feed of 60 cards shown at once (the React and
+// Vue examples' own "More for you" feed; on the script-tag page one built with
+// `Trackpoint.observeImpression`). Returns what it tracked by name, so a spec can check that the pages tracked what the
 // user did before it checks the pipeline.
 import type { Page } from '@playwright/test'
 import type { Ledger } from './ledger'
 import type { PipelineExample } from './pipelineSite'
 import { waitUntil } from './waitUntil'
 
-/** Cards in the script-tag page's feed, all visible at once. */
+/** Cards in the feed, all visible at once. */
 export const FEED_CARDS = 60
 
 const NAV = ['Home', 'Actions', 'Rewards', 'Profile']
@@ -90,6 +91,9 @@ export async function runSession(
     }
     await page.getByTestId('banner').evaluate((element) => element.scrollIntoView())
     await tracked(ledger, label, 'recommend_impression', 3)
+    await page.getByRole('button', { name: 'More for you' }).click()
+    await page.getByTestId('feed').evaluate((element) => element.scrollIntoView())
+    await tracked(ledger, label, 'recommend_impression', 3 + FEED_CARDS)
   }
 }
 
@@ -115,7 +119,7 @@ export function sessionCounts(example: PipelineExample): Record<string, number> 
     action_start: 2,
     action_complete: 1,
     reward_claim: 1,
-    recommend_impression: 3,
+    recommend_impression: 3 + FEED_CARDS,
     recommend_expand_collapse: 4,
     recommend_click: 2,
     recommend_complete: 2,

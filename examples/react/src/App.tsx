@@ -1,5 +1,6 @@
 import { Impression, usePageView } from '@trackpoint/react'
 import { ActionCard } from './components/ActionCard'
+import { Feed } from './components/Feed'
 import { Navbar } from './components/Navbar'
 import { RecommendationCard } from './components/RecommendationCard'
 import { actions, banner, deliveries } from '../../shared/onchainData'
@@ -31,6 +32,7 @@ export function App() {
         >
           Sponsored: Onchain Summer — bridge, swap and mint for double points this week.
         </Impression>
+        <Feed />
       </main>
     </>
   )
