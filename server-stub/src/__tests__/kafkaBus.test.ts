@@ -307,6 +307,24 @@ describe('Kafka bus', () => {
     expect(new Set(ids(next.received))).toEqual(new Set(ids(sent)))
   }, 60_000)
 
+  it('hands a batch on once the topic goes quiet, without waiting out batchWaitMs', async () => {
+    const appId = randomUUID()
+    const batches: number[] = []
+    const { received } = await startConsumer(
+      appId,
+      { groupId: groupId('idle'), batchWaitMs: 10_000, batchIdleMs: 100 },
+      (mine) => void (mine.length && batches.push(mine.length)),
+    )
+    // One user, so one partition and one fetch stream; two bursts a quiet second apart (the
+    // quiet is the condition under test, far shorter than the 10 s batchWaitMs).
+    await within(bus.publish(makeEvents(appId, 10, 1, 'first')), 10_000, 'publish acknowledged')
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await within(bus.publish(makeEvents(appId, 10, 1, 'second')), 10_000, 'publish acknowledged')
+    await waitFor(() => received.length >= 20, 30_000, 'both bursts handled')
+    // Waiting out batchWaitMs would have made one batch of 20.
+    expect(batches).toEqual([10, 10])
+  }, 60_000)
+
   it('reports lag only for the partitions it holds, also after a rebalance took some away', async () => {
     const appId = randomUUID()
     const group = groupId('lag')

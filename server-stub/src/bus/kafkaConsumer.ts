@@ -28,10 +28,16 @@ export interface KafkaConsumerOptions extends KafkaClientOptions {
    */
   batchSize?: number
   /**
-   * How long a batch waits to fill up after its first message.
+   * Longest a batch waits to fill up after its first message.
    * @default 1000 (the server passes `TRACKPOINT_CONSUMER_BATCH_WAIT_MS`, 500 by default)
    */
   batchWaitMs?: number
+  /**
+   * A batch is handled sooner when no message came for this long: a quiet topic gets its
+   * events stored at once, a busy one still fills batches up to `batchSize` or `batchWaitMs`.
+   * @default 100 (at most `batchWaitMs`)
+   */
+  batchIdleMs?: number
   /**
    * Topic to consume.
    * @default 'tracking_events'
@@ -165,6 +171,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
   const topic = options.topic ?? TRACKING_TOPIC
   const batchSize = options.batchSize ?? 1000
   const batchWaitMs = options.batchWaitMs ?? 1000
+  const batchIdleMs = Math.min(options.batchIdleMs ?? 100, batchWaitMs)
   const retryInitialMs = options.retryInitialMs ?? 200
   const retryMaxMs = options.retryMaxMs ?? 5000
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000
@@ -266,6 +273,8 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
     current.stream = stream
     const buffer: RawMessage[] = []
     let timer: NodeJS.Timeout | undefined
+    /** When the oldest buffered message must be handed on, whatever comes after it. */
+    let deadline: number | undefined
 
     const flush = () => {
       clearTimeout(timer)
@@ -273,6 +282,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       if (current.inFlight || !buffer.length || stopping || current.dead) return
       // Nothing after this batch is fetched until it is committed: at-least-once, in order.
       stream.pause()
+      deadline = undefined
       const batch = buffer.splice(0, batchSize)
       current.inFlight = processBatch(current, batch)
         .catch((error: unknown) => log('kafka batch failed', error))
@@ -281,10 +291,17 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
           if (stopping || current.dead) return
           if (buffer.length >= batchSize) flush()
           else {
-            if (buffer.length) timer ??= setTimeout(flush, batchWaitMs)
+            if (buffer.length) schedule()
             stream.resume()
           }
         })
+    }
+    /** Flushes after `batchIdleMs` of quiet, and at the latest `batchWaitMs` after the first. */
+    const schedule = () => {
+      const now = Date.now()
+      deadline ??= now + batchWaitMs
+      clearTimeout(timer)
+      timer = setTimeout(flush, Math.max(0, Math.min(deadline, now + batchIdleMs) - now))
     }
 
     await new Promise<void>((resolve) => {
@@ -316,7 +333,7 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
       stream.on('data', (message: RawMessage) => {
         buffer.push(message)
         if (buffer.length >= batchSize) flush()
-        else timer ??= setTimeout(flush, batchWaitMs)
+        else schedule()
       })
       // Listeners stay for good: an 'error' event nobody listens to would crash the process.
       stream.on('error', end)
