@@ -1,0 +1,70 @@
+// The tracker page of e2e/support/site.ts driven through an EnginePage: the engine-neutral
+// counterparts of support/tracker.ts's Playwright helpers (which the collector-side helpers
+// of that module are shared with).
+import type { Collector } from '../support/collector'
+import type { Site } from '../support/site'
+import { APP_ID, SECRET, type PageTrackerOptions } from '../support/tracker'
+import type { EnginePage } from './driver'
+
+/** Opens the tracker page with the test app's credentials (rate limit lifted, retries ≤ 1 s). */
+export async function openTracker(
+  tab: EnginePage,
+  site: Site,
+  collector: Collector,
+  options: Partial<PageTrackerOptions> = {},
+): Promise<void> {
+  const full: PageTrackerOptions = {
+    endpoint: collector.url,
+    appId: APP_ID,
+    secret: SECRET,
+    rateLimitPerSecond: 100_000,
+    maxRetryDelay: 1000,
+    ...options,
+  }
+  await tab.goto(site.trackerUrl(full))
+  const created = await tab.evaluate(() => typeof window.tracker)
+  if (created !== 'object') throw new Error(`createTracker did not run: ${created}`)
+}
+
+/** Tracks one `card_click` per marker, `spacingMs` apart in the page. */
+export const trackCards = (tab: EnginePage, cardIds: string[], spacingMs = 0): Promise<void> =>
+  tab.evaluate(
+    async ({ cardIds, spacingMs }) => {
+      for (const card_id of cardIds) {
+        window.tracker.track('card_click', { card_id })
+        if (spacingMs) await new Promise((resolve) => setTimeout(resolve, spacingMs))
+      }
+    },
+    { cardIds, spacingMs },
+  )
+
+/** What the tracker reported through `onError` in this page. */
+export const trackErrors = (tab: EnginePage) => tab.evaluate(() => window.trackErrors)
+
+/**
+ * How many of `cardIds` the page's IndexedDB holds, whatever the SDK's store layout. Firefox
+ * has `indexedDB.databases()` since 126 and WebKit since 2021; reading every store of every
+ * database keeps this free of the SDK's names.
+ */
+export async function storedCount(tab: EnginePage, cardIds: string[]): Promise<number> {
+  const text = await tab.evaluate(async () => {
+    const request = <T>(r: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result)
+        r.onerror = () => reject(r.error)
+      })
+    const parts: string[] = []
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue
+      const db = await request(indexedDB.open(name))
+      db.onversionchange = () => db.close()
+      for (const storeName of Array.from(db.objectStoreNames)) {
+        const store = db.transaction(storeName, 'readonly').objectStore(storeName)
+        parts.push(JSON.stringify(await request(store.getAll())))
+      }
+      db.close()
+    }
+    return parts.join('\n')
+  })
+  return cardIds.filter((cardId) => text.includes(cardId)).length
+}
