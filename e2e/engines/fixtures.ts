@@ -19,6 +19,8 @@ interface WorkerFixtures extends EngineOptions {
 }
 
 interface TestFixtures {
+  /** Milliseconds the collector waits before answering, to widen the in-flight window. */
+  collectorDelayMs: number
   collector: Collector
   site: Site
   /** A tab of the engine, closed (if still open) after the test. */
@@ -40,10 +42,10 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker', timeout: 120_000 },
   ],
-  // Playwright requires the first fixture argument to be an object pattern.
-  // eslint-disable-next-line no-empty-pattern
-  collector: async ({}, use) => {
+  collectorDelayMs: [0, { option: true }],
+  collector: async ({ collectorDelayMs }, use) => {
     const collector = await startCollector({
+      delayMs: collectorDelayMs,
       apps: [
         { app_id: APP_ID, secrets: [SECRET] },
         // The examples are built for npm start's development app.
