@@ -60,7 +60,9 @@ export async function launchWebKit(): Promise<EngineDriver> {
       } as WebdriverIO.Capabilities,
     })
     const caps = browser.capabilities as { browserName?: string; browserVersion?: string }
-    // The first window stays open on about:blank: closing a session's last window ends it.
+    // The first window stays open on about:blank: closing a session's last window ends it. Tabs
+    // are windows of their own: a background tab of MiniBrowser is hidden (no rendering, no
+    // IntersectionObserver), while windows on the virtual display are all visible.
     const home = await browser.getWindowHandle()
     let current = home
     // One command sequence at a time: a tab's call must not run while another tab is switched to.
@@ -81,7 +83,7 @@ export async function launchWebKit(): Promise<EngineDriver> {
 
     const newPage = async (): Promise<EnginePage> => {
       const handle = await serial(async () => {
-        const created = await browser.createWindow('tab')
+        const created = await browser.createWindow('window')
         await browser.switchToWindow(created.handle)
         current = created.handle
         await browser.setWindowSize(1280, 720)
