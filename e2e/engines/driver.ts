@@ -25,6 +25,8 @@ export interface EnginePage {
   goto(url: string): Promise<void>
   /** Reloads and waits for `load`. */
   reload(): Promise<void>
+  /** Goes back one entry in the tab's history (a restore from the back/forward cache or a load). */
+  back(): Promise<void>
   /** Runs `fn(arg)` in the page and returns its JSON result (a promise is awaited). */
   evaluate<R, A = undefined>(fn: PageFunction<A, R>, arg?: A): Promise<R>
   /** Resolves once `fn(arg)` is truthy in the page, polling; rejects after `timeoutMs`. */
@@ -48,9 +50,21 @@ export interface EngineDriver {
   version: string
   /** Opens a new tab (in the same profile, so same-origin tabs share storage). */
   newPage(): Promise<EnginePage>
+  /**
+   * The same URL of a 127.0.0.1 server, reached as http://trackpoint.test:port — a name the
+   * engine resolves to 127.0.0.1 but does not count as a secure context (no Web Locks there).
+   */
+  insecure(url: string): string
   /** Ends the browser and every process the driver started (Xvfb included). */
   close(): Promise<void>
 }
+
+/** The host name each driver maps to 127.0.0.1 as a plain-http (insecure) origin. */
+export const INSECURE_HOST = 'trackpoint.test'
+
+/** `url` with its 127.0.0.1 host replaced by {@link INSECURE_HOST}. */
+export const insecureUrl = (url: string): string =>
+  url.replace('//127.0.0.1:', `//${INSECURE_HOST}:`)
 
 /** Starts `name` with the driver that runs it here. */
 export async function launchEngine(name: EngineName): Promise<EngineDriver> {

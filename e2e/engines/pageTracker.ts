@@ -6,12 +6,16 @@ import type { Site } from '../support/site'
 import { APP_ID, SECRET, type PageTrackerOptions } from '../support/tracker'
 import type { EnginePage } from './driver'
 
-/** Opens the tracker page with the test app's credentials (rate limit lifted, retries ≤ 1 s). */
+/**
+ * Opens the tracker page with the test app's credentials (rate limit lifted, retries ≤ 1 s).
+ * `mapUrl` rewrites the page's URL (EngineDriver.insecure: the same site on a plain-http name).
+ */
 export async function openTracker(
   tab: EnginePage,
   site: Site,
   collector: Collector,
   options: Partial<PageTrackerOptions> = {},
+  mapUrl: (url: string) => string = (url) => url,
 ): Promise<void> {
   const full: PageTrackerOptions = {
     endpoint: collector.url,
@@ -21,7 +25,7 @@ export async function openTracker(
     maxRetryDelay: 1000,
     ...options,
   }
-  await tab.goto(site.trackerUrl(full))
+  await tab.goto(mapUrl(site.trackerUrl(full)))
   const created = await tab.evaluate(() => typeof window.tracker)
   if (created !== 'object') throw new Error(`createTracker did not run: ${created}`)
 }

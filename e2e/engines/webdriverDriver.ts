@@ -6,8 +6,16 @@
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { remote } from 'webdriverio'
-import { callSource, pollUntil, type EngineDriver, type EnginePage } from './driver'
+import {
+  callSource,
+  INSECURE_HOST,
+  insecureUrl,
+  pollUntil,
+  type EngineDriver,
+  type EnginePage,
+} from './driver'
 import { readPageErrors } from '../support/pageErrors'
+import { startHostProxy } from './hostProxy'
 import { startXvfb, stopChild } from './xvfb'
 
 /** Debian's MiniBrowser (libwebkit2gtk-4.1-0), or MINIBROWSER_PATH. */
@@ -28,6 +36,7 @@ const freePort = () =>
 /** Launches MiniBrowser on a fresh virtual display through a WebKitWebDriver of its own. */
 export async function launchWebKit(): Promise<EngineDriver> {
   const xvfb = await startXvfb()
+  const proxy = await startHostProxy(INSECURE_HOST)
   const port = await freePort()
   const driver = spawn('WebKitWebDriver', [`--port=${port}`, '--host=local'], {
     env: { ...process.env, DISPLAY: xvfb.display },
@@ -38,6 +47,7 @@ export async function launchWebKit(): Promise<EngineDriver> {
   const stopAll = async () => {
     await stopChild(driver)
     await xvfb.stop()
+    await proxy.close()
   }
   try {
     await pollUntil(
@@ -56,7 +66,16 @@ export async function launchWebKit(): Promise<EngineDriver> {
       capabilities: {
         browserName: 'MiniBrowser',
         'wdio:enforceWebDriverClassic': true,
-        'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
+        'webkitgtk:browserOptions': {
+          binary: MINIBROWSER_PATH,
+          // Only trackpoint.test goes through the proxy (see insecure()).
+          args: [
+            '--automation',
+            `--proxy=${proxy.url}`,
+            '--ignore-host=127.0.0.1',
+            '--ignore-host=localhost',
+          ],
+        },
       } as WebdriverIO.Capabilities,
     })
     const caps = browser.capabilities as { browserName?: string; browserVersion?: string }
@@ -94,6 +113,7 @@ export async function launchWebKit(): Promise<EngineDriver> {
       return {
         goto: (url) => inWindow(handle, () => browser.url(url)).then(() => undefined),
         reload: () => inWindow(handle, () => browser.refresh()),
+        back: () => inWindow(handle, () => browser.back()),
         evaluate,
         waitFor: (fn, arg, options) => pollUntil(() => evaluate(fn, arg), options),
         click: (selector) => inWindow(handle, async () => (await browser.$(selector)).click()),
@@ -112,6 +132,7 @@ export async function launchWebKit(): Promise<EngineDriver> {
       name: 'webkit',
       version: `${caps.browserName ?? 'MiniBrowser'} (WebKitGTK) ${caps.browserVersion ?? '?'}`,
       newPage,
+      insecure: insecureUrl,
       close: async () => {
         await browser.deleteSession().catch(() => undefined)
         await stopAll()
