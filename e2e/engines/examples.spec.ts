@@ -117,6 +117,8 @@ test.describe('examples through the embedded backend', () => {
         const fields = ['viewed_users', 'clicked_users', 'completed_users']
         const before = await stats('/api/stats/delivery/dlv_demo_002')
         await tab.goto(site.url)
+        // The app renders after `load` (a module script): wait for the slot.
+        await tab.waitFor(() => document.querySelector('[data-testid="dlv_demo_002"]') !== null)
         await tab.evaluate(() =>
           document
             .querySelector('[data-testid="dlv_demo_002"]')!
