@@ -3,7 +3,7 @@
 // of that module are shared with).
 import type { Collector } from '../support/collector'
 import type { Site } from '../support/site'
-import { APP_ID, SECRET, type PageTrackerOptions } from '../support/tracker'
+import { APP_ID, SECRET, storedText, type PageTrackerOptions } from '../support/tracker'
 import type { EnginePage } from './driver'
 
 /**
@@ -45,30 +45,8 @@ export const trackCards = (tab: EnginePage, cardIds: string[], spacingMs = 0): P
 /** What the tracker reported through `onError` in this page. */
 export const trackErrors = (tab: EnginePage) => tab.evaluate(() => window.trackErrors)
 
-/**
- * How many of `cardIds` the page's IndexedDB holds, whatever the SDK's store layout. Firefox
- * has `indexedDB.databases()` since 126 and WebKit since 2021; reading every store of every
- * database keeps this free of the SDK's names.
- */
+/** How many of `cardIds` the page's IndexedDB holds (support/tracker.ts's storedText). */
 export async function storedCount(tab: EnginePage, cardIds: string[]): Promise<number> {
-  const text = await tab.evaluate(async () => {
-    const request = <T>(r: IDBRequest<T>) =>
-      new Promise<T>((resolve, reject) => {
-        r.onsuccess = () => resolve(r.result)
-        r.onerror = () => reject(r.error)
-      })
-    const parts: string[] = []
-    for (const { name } of await indexedDB.databases()) {
-      if (!name) continue
-      const db = await request(indexedDB.open(name))
-      db.onversionchange = () => db.close()
-      for (const storeName of Array.from(db.objectStoreNames)) {
-        const store = db.transaction(storeName, 'readonly').objectStore(storeName)
-        parts.push(JSON.stringify(await request(store.getAll())))
-      }
-      db.close()
-    }
-    return parts.join('\n')
-  })
+  const text = await tab.evaluate(storedText)
   return cardIds.filter((cardId) => text.includes(cardId)).length
 }
