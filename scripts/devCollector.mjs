@@ -11,7 +11,10 @@
 //   beacon, encoding, raw size, event_ids, status), every accepted event in order, and any
 //   event_id that was in two in-flight requests at the same time;
 // - failure injection: `setMode('down503')` answers 503 + Retry-After, `setMode('refuse')`
-//   destroys the socket so the browser sees a network error.
+//   destroys the socket so the browser sees a network error; `answerNext(...)` scripts the
+//   statuses of the next POSTs (each §五 outcome: 429, 5xx, 400, 401, 413…), and
+//   `setMaxEvents(n)` answers 413 to a request of more than n events, as a collector with a
+//   smaller limit would.
 import { createServer } from 'node:http'
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
@@ -58,6 +61,14 @@ import { gunzipSync } from 'node:zlib'
  */
 
 /**
+ * A scripted answer to one POST (see `answerNext`): its status, and a `Retry-After` header
+ * when given. The request's events are not accepted.
+ * @typedef {object} ScriptedAnswer
+ * @property {number} status
+ * @property {string} [retryAfter]
+ */
+
+/**
  * A batch the collector answered, for logging (devServer prints these).
  * @typedef {object} BatchInfo
  * @property {RecordedRequest} request
@@ -86,6 +97,10 @@ import { gunzipSync } from 'node:zlib'
  * @property {string[]} concurrentDuplicates event_ids seen in two in-flight requests at once.
  * @property {(mode: CollectorMode) => void} setMode
  * @property {() => CollectorMode} getMode
+ * @property {(...answers: ScriptedAnswer[]) => void} answerNext Queues answers for the next
+ *   POSTs to /api/v1/track(/batch), one each, in order, before any other check.
+ * @property {(max: number) => void} setMaxEvents Events allowed in one request (413 above);
+ *   default 100 (§五.2).
  * @property {() => Promise<void>} close
  */
 
@@ -180,6 +195,9 @@ export async function startCollector({
   const startedAt = Date.now()
   /** @type {CollectorMode} */
   let mode = 'up'
+  let maxEvents = MAX_EVENTS
+  /** @type {ScriptedAnswer[]} */
+  const scripted = []
   /** @type {TrackEvent[]} */
   const received = []
   /** @type {RecordedRequest[]} */
@@ -253,8 +271,8 @@ export async function startCollector({
     if (!Array.isArray(events) || events.length === 0) {
       throw new HttpError(400, 'events must be a non-empty array')
     }
-    if (events.length > MAX_EVENTS) {
-      throw new HttpError(413, `at most ${MAX_EVENTS} events per request, got ${events.length}`)
+    if (events.length > maxEvents) {
+      throw new HttpError(413, `at most ${maxEvents} events per request, got ${events.length}`)
     }
     const secrets = secretsByApp.get(appId)
     if (!secrets) throw new HttpError(401, `unknown app_id ${appId}`)
@@ -423,6 +441,19 @@ export async function startCollector({
       return
     }
 
+    const answer = isDebug ? undefined : scripted.shift()
+    if (answer) {
+      record.status = answer.status
+      if (answer.retryAfter !== undefined) res.setHeader('Retry-After', answer.retryAfter)
+      sendJson(res, answer.status, {
+        code: answer.status,
+        message: `scripted answer ${answer.status}`,
+        request_id: requestId,
+      })
+      onBatch?.({ request: record, events: [], debug: isDebug })
+      return
+    }
+
     /** @type {unknown[]} */
     let events = []
     if (!failure && body) {
@@ -508,6 +539,12 @@ export async function startCollector({
       mode = next
     },
     getMode: () => mode,
+    answerNext: (...answers) => {
+      scripted.push(...answers)
+    },
+    setMaxEvents: (max) => {
+      maxEvents = max
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()

@@ -33,6 +33,12 @@ export interface RecordedRequest {
   at: number
 }
 
+/** A scripted answer to one POST: its status and, when given, a `Retry-After` header. */
+export interface ScriptedAnswer {
+  status: number
+  retryAfter?: string
+}
+
 export type CollectorMode = 'up' | 'down503' | 'refuse'
 
 export interface CollectorOptions {
@@ -52,6 +58,10 @@ export interface Collector {
   concurrentDuplicates: string[]
   setMode(mode: CollectorMode): void
   getMode(): CollectorMode
+  /** Answers the next POSTs of events with these, one each, in order (events not accepted). */
+  answerNext(...answers: ScriptedAnswer[]): void
+  /** Events allowed in one request; a request of more is answered 413. Default 100. */
+  setMaxEvents(max: number): void
   close(): Promise<void>
 }
 

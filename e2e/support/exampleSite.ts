@@ -34,7 +34,15 @@ export interface ExampleSite {
   close(): Promise<void>
 }
 
-export async function startExampleSite(name: ExampleName, endpoint: string): Promise<ExampleSite> {
+/**
+ * Serves the built example `name` pointed at `endpoint`. `transformHtml`, when given, rewrites
+ * each HTML page after that (the three-engine suite adds its error capture).
+ */
+export async function startExampleSite(
+  name: ExampleName,
+  endpoint: string,
+  transformHtml: (html: string) => string = (html) => html,
+): Promise<ExampleSite> {
   const dist = ensureExample(name)
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://site').pathname
@@ -48,7 +56,9 @@ export async function startExampleSite(name: ExampleName, endpoint: string): Pro
         const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream'
         res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' })
         res.end(
-          type.startsWith('text/html') ? String(body).replace(BUILT_ENDPOINT, endpoint) : body,
+          type.startsWith('text/html')
+            ? transformHtml(String(body).replace(BUILT_ENDPOINT, endpoint))
+            : body,
         )
       },
       () => res.writeHead(404).end(),

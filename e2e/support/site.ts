@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { ERROR_CAPTURE_SCRIPT } from './pageErrors'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const bundlePath = fileURLToPath(
@@ -37,7 +38,7 @@ export function ensureBundle(): void {
 // builds the same tracker. onError is not JSON, so the page adds it and keeps what it reports.
 const trackerPage = `<!doctype html>
 <html lang="en">
-  <head><meta charset="utf-8" /><title>Trackpoint e2e</title></head>
+  <head><meta charset="utf-8" /><title>Trackpoint e2e</title>${ERROR_CAPTURE_SCRIPT}</head>
   <body>
     <h1>Trackpoint e2e</h1>
     <script src="/trackpoint.min.js"></script>

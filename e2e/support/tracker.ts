@@ -79,30 +79,37 @@ export async function trackCards(
 }
 
 /**
+ * Every database and object store of the page's IndexedDB, as JSON text (run in the page;
+ * the three-engine suite runs it too). Reading everything keeps callers free of the SDK's
+ * store layout.
+ */
+export async function storedText(): Promise<string> {
+  const request = <T>(r: IDBRequest<T>) =>
+    new Promise<T>((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result)
+      r.onerror = () => reject(r.error)
+    })
+  const parts: string[] = []
+  for (const { name } of await indexedDB.databases()) {
+    if (!name) continue
+    const db = await request(indexedDB.open(name))
+    // Give way at once if the SDK wants to upgrade its database while we read.
+    db.onversionchange = () => db.close()
+    for (const storeName of Array.from(db.objectStoreNames)) {
+      const store = db.transaction(storeName, 'readonly').objectStore(storeName)
+      parts.push(JSON.stringify(await request(store.getAll())))
+    }
+    db.close()
+  }
+  return parts.join('\n')
+}
+
+/**
  * How many of `cardIds` the page's IndexedDB holds, whatever the SDK's store layout: every
  * database and object store is read and searched for the markers.
  */
 export async function storedCount(page: Page, cardIds: string[]): Promise<number> {
-  const text = await page.evaluate(async () => {
-    const request = <T>(r: IDBRequest<T>) =>
-      new Promise<T>((resolve, reject) => {
-        r.onsuccess = () => resolve(r.result)
-        r.onerror = () => reject(r.error)
-      })
-    const parts: string[] = []
-    for (const { name } of await indexedDB.databases()) {
-      if (!name) continue
-      const db = await request(indexedDB.open(name))
-      // Give way at once if the SDK wants to upgrade its database while we read.
-      db.onversionchange = () => db.close()
-      for (const storeName of Array.from(db.objectStoreNames)) {
-        const store = db.transaction(storeName, 'readonly').objectStore(storeName)
-        parts.push(JSON.stringify(await request(store.getAll())))
-      }
-      db.close()
-    }
-    return parts.join('\n')
-  })
+  const text = await page.evaluate(storedText)
   return cardIds.filter((cardId) => text.includes(cardId)).length
 }
 
