@@ -57,14 +57,15 @@ export function checkField(
       ? error(field, ValidationErrorCode.MissingField, `${field} is required${context}`)
       : undefined
   }
-  const got = `; got ${describeValue(value)}`
+  // Built only for a message: the collector checks every field of every event it receives.
+  const got = () => `; got ${describeValue(value)}`
   if (typeof type !== 'string') {
     return type.includes(value as string | number)
       ? undefined
       : error(
           field,
           ValidationErrorCode.InvalidValue,
-          `${field} must be one of ${type.map((v) => JSON.stringify(v)).join(', ')}${context}${got}`,
+          `${field} must be one of ${type.map((v) => JSON.stringify(v)).join(', ')}${context}${got()}`,
         )
   }
   const jsonType = type === 'integer' ? 'number' : type
@@ -73,7 +74,7 @@ export function checkField(
     return error(
       field,
       ValidationErrorCode.WrongType,
-      `${field} must be ${article} ${type}${context}${got}`,
+      `${field} must be ${article} ${type}${context}${got()}`,
     )
   }
   if (typeof value === 'string' && required && value.trim() === '') {
@@ -88,21 +89,21 @@ export function checkField(
     return error(
       field,
       ValidationErrorCode.InvalidValue,
-      `${field} must be a finite number${context}${got}`,
+      `${field} must be a finite number${context}${got()}`,
     )
   }
   if (type === 'integer' && !Number.isInteger(value)) {
     return error(
       field,
       ValidationErrorCode.WrongType,
-      `${field} must be an integer${context}${got}`,
+      `${field} must be an integer${context}${got()}`,
     )
   }
   if (min !== undefined && value < min) {
     return error(
       field,
       ValidationErrorCode.InvalidValue,
-      `${field} must be at least ${min}${context}${got}`,
+      `${field} must be at least ${min}${context}${got()}`,
     )
   }
   return undefined

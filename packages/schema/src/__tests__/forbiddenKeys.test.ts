@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { FORBIDDEN_KEY_PATTERN, isForbiddenKey } from '../forbiddenKeys'
+import { findForbiddenKeys } from '../findForbiddenKeys'
 
 describe('isForbiddenKey', () => {
   it.each([
@@ -91,5 +92,20 @@ describe('isForbiddenKey', () => {
   it('gives the same answer every time with a global pattern', () => {
     const pattern = /secret/gi
     expect([1, 2, 3].map(() => isForbiddenKey('secret', pattern))).toEqual([true, true, true])
+  })
+})
+
+describe('findForbiddenKeys', () => {
+  it('finds the same keys however many distinct keys came before (its verdict cache is bounded)', () => {
+    const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`field_${i}`, i]))
+    expect(findForbiddenKeys(many)).toEqual([])
+    for (let round = 0; round < 2; round++) {
+      const event = { properties: { userPassword: 'x', wallet: { seedPhrase: 'y', chain: 1 } } }
+      expect(findForbiddenKeys(event)).toEqual([
+        'properties.userPassword',
+        'properties.wallet.seedPhrase',
+      ])
+      expect(findForbiddenKeys(many)).toEqual([])
+    }
   })
 })
