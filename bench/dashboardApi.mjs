@@ -133,7 +133,8 @@ try {
 
   // ---- the endpoints the dashboard calls ---------------------------------------------------
   const r7 = `from=${day(now - 6 * DAY)}&to=${day(now)}`
-  const r30 = `from=${day(from30)}&to=${day(now)}`
+  // The dashboard's presets (docs/stats-api.md), which the warm-up computes.
+  const r30 = `from=${day(now - 29 * DAY)}&to=${day(now)}`
   let cursor = ''
   const endpoints = [
     ['GET /api/stats/whoami', () => '/api/stats/whoami'],
