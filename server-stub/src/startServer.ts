@@ -19,7 +19,10 @@ import { planRoutes } from './plan/planRoutes'
 import { PLAN_ROUTES } from './plan/planSchemas'
 import type { PlanStore } from './plan/planStore'
 import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
+import { createRejectionLog } from './stats/rejectionLog'
 import { statsRoutes } from './stats/statsRoutes'
+import type { ConsumerLag } from './stats/trackingHealth'
+import { scheduleWarmUp, warmDashboard } from './stats/warmUp'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
@@ -209,8 +212,31 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     : undefined
   const stats =
     roles.has('stats') && adminToken && store
-      ? { store, adminToken, timeZone: config.timeZone }
+      ? {
+          store,
+          adminToken,
+          timeZone: config.timeZone,
+          plan,
+          // Refused events reach no store: the health view reads this process's collector.
+          rejections: collector ? createRejectionLog(registry) : undefined,
+          consumerLag: async (): Promise<ConsumerLag> => {
+            if (!kafka) return { source: 'embedded', total: 0, partitions: {} }
+            if (!consumer) return { source: 'unavailable', total: null, partitions: {} }
+            const partitions = await consumer.lag().catch(() => ({}))
+            const total = Object.values(partitions).reduce((sum, n) => sum + n, 0)
+            return { source: 'kafka', total, partitions }
+          },
+        }
       : undefined
+
+  // The dashboard's opening answers, at start and after each midnight (stats/warmUp.ts).
+  const warmUp = stats
+    ? scheduleWarmUp(
+        () => warmDashboard(stats.store, stats.timeZone ?? 'UTC'),
+        stats.timeZone ?? 'UTC',
+        logger,
+      )
+    : undefined
 
   let http: ListeningHttp | undefined
   if (collector || stats || consumerOptions) {
@@ -249,6 +275,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         draining = true
         await http?.close(graceMs)
         collector?.close()
+        stats?.rejections?.stop()
+        warmUp?.stop()
+        await warmUp?.done()
         // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
         await consumer?.stop()

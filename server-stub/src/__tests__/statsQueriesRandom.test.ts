@@ -217,6 +217,17 @@ function referenceAction(events: AcceptedEvent[], id: string, range: StatsRange)
   ]
   const starts = count('action_start')
   const completions = count('action_complete')
+  const users = (name: string, list = mine) =>
+    new Set(list.filter((e) => e.event_name === name).map((e) => e.user_id)).size
+  // The ordered funnel: per user, events in time order, matching the steps greedily.
+  const steps = ['page_view', 'card_click', 'action_start', 'action_complete', 'reward_claim']
+  const reached = [0, 0, 0, 0, 0]
+  for (const user of new Set(mine.map((e) => e.user_id))) {
+    let level = 0
+    const own = mine.filter((e) => e.user_id === user).sort((a, b) => a.timestamp - b.timestamp)
+    for (const e of own) if (level < steps.length && e.event_name === steps[level]) level += 1
+    for (let k = 0; k < level; k++) reached[k]! += 1
+  }
   return {
     action_id: id,
     page_views: count('page_view'),
@@ -224,13 +235,26 @@ function referenceAction(events: AcceptedEvent[], id: string, range: StatsRange)
     starts,
     completions,
     conversion_rate: rate(completions, starts),
+    reward_claims: count('reward_claim'),
+    funnel: steps.map((step, k) => ({
+      step,
+      users: reached[k],
+      events: count(step),
+      conversion: k === 0 ? (reached[0]! > 0 ? 1 : 0) : rate(reached[k]!, reached[k - 1]!),
+    })),
+    completion_rate: rate(users('action_complete'), users('action_start')),
     daily_stats: daysOf(dates, range, (date) => {
       const that = mine.filter((e) => dayOf(e.timestamp) === date)
       return {
         date,
         views: count('page_view', that),
+        card_clicks: count('card_click', that),
         starts: count('action_start', that),
         completions: count('action_complete', that),
+        reward_claims: count('reward_claim', that),
+        started_users: users('action_start', that),
+        completed_users: users('action_complete', that),
+        completion_rate: rate(users('action_complete', that), users('action_start', that)),
       }
     }),
   }
