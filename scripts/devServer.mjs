@@ -149,6 +149,7 @@ const main = async () => {
       'Trackpoint — embedded backend (in-process bus, ClickHouse engine) and the examples',
       `  examples       ${site.url}/ (script tag)   ${site.url}/react/   ${site.url}/vue/   ${site.url}/next/`,
       `  collector      ${url}/api/v1/track   health ${url}/api/v1/track/health`,
+      `  dashboard      ${url}/dashboard/  (token: ${backend.adminToken})`,
       `  stats          ${url}/api/stats/overview  (Authorization: Bearer ${backend.adminToken})`,
       `  data           ${config.dataDir}`,
       config.devApp
