@@ -21,7 +21,9 @@ import { planRoutes } from './plan/planRoutes'
 import { PLAN_ROUTES } from './plan/planSchemas'
 import type { PlanStore } from './plan/planStore'
 import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
+import { createRejectionLog } from './stats/rejectionLog'
 import { statsRoutes } from './stats/statsRoutes'
+import type { ConsumerLag } from './stats/trackingHealth'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
@@ -231,7 +233,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     : undefined
   const stats =
     roles.has('stats') && adminToken && store
-      ? { store, adminToken, timeZone: config.timeZone }
+      ? {
+          store,
+          adminToken,
+          timeZone: config.timeZone,
+          plan,
+          // Refused events reach no store: the health view reads this process's collector.
+          rejections: collector ? createRejectionLog(registry) : undefined,
+          consumerLag: async (): Promise<ConsumerLag> => {
+            if (!kafka) return { source: 'embedded', total: 0, partitions: {} }
+            if (!consumer) return { source: 'unavailable', total: null, partitions: {} }
+            const partitions = await consumer.lag().catch(() => ({}))
+            const total = Object.values(partitions).reduce((sum, n) => sum + n, 0)
+            return { source: 'kafka', total, partitions }
+          },
+        }
       : undefined
 
   let http: ListeningHttp | undefined
@@ -279,6 +295,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         draining = true
         await http?.close(graceMs)
         collector?.close()
+        stats?.rejections?.stop()
         // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
         await consumer?.stop()

@@ -112,7 +112,8 @@ describe('deliveryStats', () => {
 })
 
 describe('actionStats', () => {
-  it('answers exactly the §九 shape', async () => {
+  it('answers the §九 shape with the ordered funnel and the completion rate per day', async () => {
+    const zero = { card_clicks: 0, reward_claims: 0, started_users: 0, completed_users: 0 }
     expect(await actionStats(store, 'a1')).toStrictEqual({
       action_id: 'a1',
       page_views: 1,
@@ -120,10 +121,38 @@ describe('actionStats', () => {
       starts: 3,
       completions: 1,
       conversion_rate: 0.3333,
+      reward_claims: 0,
+      // Only u1 viewed the Action's page first; u2 and u3 started without it.
+      funnel: [
+        { step: 'page_view', users: 1, events: 1, conversion: 1 },
+        { step: 'card_click', users: 1, events: 1, conversion: 1 },
+        { step: 'action_start', users: 1, events: 3, conversion: 1 },
+        { step: 'action_complete', users: 1, events: 1, conversion: 1 },
+        { step: 'reward_claim', users: 0, events: 0, conversion: 0 },
+      ],
+      completion_rate: 0.3333,
       daily_stats: [
-        { date: day(D1), views: 1, starts: 2, completions: 1 },
-        { date: day(D1 + DAY), views: 0, starts: 0, completions: 0 },
-        { date: day(D1 + 2 * DAY), views: 0, starts: 1, completions: 0 },
+        {
+          date: day(D1),
+          views: 1,
+          card_clicks: 1,
+          starts: 2,
+          completions: 1,
+          reward_claims: 0,
+          started_users: 2,
+          completed_users: 1,
+          completion_rate: 0.5,
+        },
+        { date: day(D1 + DAY), views: 0, starts: 0, completions: 0, completion_rate: 0, ...zero },
+        {
+          date: day(D1 + 2 * DAY),
+          views: 0,
+          starts: 1,
+          completions: 0,
+          completion_rate: 0,
+          ...zero,
+          started_users: 1,
+        },
       ],
     })
   })

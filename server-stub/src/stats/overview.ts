@@ -2,6 +2,7 @@ import type { EventStore } from '../types'
 import { createAnswerCache, type AnswerCache } from './answerCache'
 import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
 import { NO_DAYS, closedSnapshot, dayOf, splitRange, type ClosedPart } from './overviewSnapshot'
+import { NO_FILTERS, isFiltered, type StatsFilters } from './statsFilters'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
 import { zonedOverview } from './zonedOverview'
 
@@ -66,20 +67,26 @@ const NO_BUILD = '00000000-0000-0000-0000-000000000000'
  * (older than three months) are not counted.
  *
  * @param store - The event store.
+ * With an `app_id` or `platform` filter it reads the range's page views of those events (the
+ * rollup and snapshots hold every app and platform together), as for another zone.
+ *
+ * @param store - The event store.
  * @param options - Inclusive UTC days (open bounds follow the data) and the top-pages length.
+ * @param filters - Only page views of this app and platform.
  * @throws RangeError when the range or `topPages` is malformed.
  */
 export async function overview(
   store: EventStore,
   options: OverviewOptions = {},
+  filters: StatsFilters = NO_FILTERS,
 ): Promise<OverviewStats> {
   const { topPages = 10, now = Date.now(), ...range } = options
   if (!Number.isSafeInteger(topPages) || topPages < 0) {
     throw new RangeError(`topPages must be a non-negative integer, got ${topPages}`)
   }
   // The rollup and snapshots are per UTC day: another zone's days are read from the events.
-  if (range.tz !== undefined && range.tz !== 'UTC') {
-    return zonedOverview(store, range, topPages, now)
+  if ((range.tz !== undefined && range.tz !== 'UTC') || isFiltered(filters)) {
+    return zonedOverview(store, range, topPages, now, filters)
   }
   const { from, to } = rangeParams(range)
   const parts = splitRange(from, to, now)

@@ -1,7 +1,9 @@
 import type { EventStore } from '../types'
 import { fillDays, zonedRangeParams, type StatsRange } from './statsRange'
+import { NO_FILTERS, type StatsFilters } from './statsFilters'
 import {
   ACTION_DAILY_SQL,
+  ACTION_FUNNEL_SQL,
   DELIVERY_DAILY_SQL,
   DELIVERY_USERS_SQL,
   TARGET_USERS_SQL,
@@ -60,13 +62,41 @@ export interface DeliveryStats {
   daily_stats: DeliveryDailyStats[]
 }
 
-/** One day of {@link ActionStats} (§九). */
+/** One day of {@link ActionStats} (§九, plus the steps and users of the funnel). */
 export interface ActionDailyStats {
   date: string
   /** page_view events carrying the action_id. */
   views: number
+  card_clicks: number
   starts: number
   completions: number
+  reward_claims: number
+  /** Unique users with an action_start that day. */
+  started_users: number
+  /** Unique users with an action_complete that day. */
+  completed_users: number
+  /** completed_users / started_users of the day (任务完成率's daily trend). */
+  completion_rate: number
+}
+
+/** The steps of an Action's funnel, in order (§三's Onchain events). */
+export const FUNNEL_STEPS = [
+  'page_view',
+  'card_click',
+  'action_start',
+  'action_complete',
+  'reward_claim',
+] as const
+
+/** One step of {@link ActionStats.funnel}. */
+export interface FunnelStep {
+  step: (typeof FUNNEL_STEPS)[number]
+  /** Users who did this step and every earlier one, in order, within the range. */
+  users: number
+  /** The step's events in the range, each once. */
+  events: number
+  /** users / the previous step's users (1 for the first step; 0 after a step with none). */
+  conversion: number
 }
 
 /** `GET /api/stats/action/{id}` (§九). Counts are events, each event_id once. */
@@ -82,6 +112,12 @@ export interface ActionStats {
   completions: number
   /** completions / starts. */
   conversion_rate: number
+  /** reward_claim events naming the Action. */
+  reward_claims: number
+  /** The ordered funnel page_view → card_click → action_start → action_complete → reward_claim. */
+  funnel: FunnelStep[]
+  /** 任务完成率: users with an action_complete / users with an action_start, over the range. */
+  completion_rate: number
   /** Every day of the range, zeros included. */
   daily_stats: ActionDailyStats[]
 }
@@ -102,8 +138,14 @@ export async function deliveryStats(
   store: EventStore,
   deliveryId: string,
   range: StatsRange = {},
+  filters: StatsFilters = NO_FILTERS,
 ): Promise<DeliveryStats> {
-  const params = { ...zonedRangeParams(range), id: deliveryId, window: DEDUP_WINDOW_MS }
+  const params = {
+    ...zonedRangeParams(range),
+    ...filters,
+    id: deliveryId,
+    window: DEDUP_WINDOW_MS,
+  }
   const [[users], target, daily] = await Promise.all([
     store.query<Record<'viewed_users' | 'clicked_users' | 'completed_users', Numeric>>(
       DELIVERY_USERS_SQL,
@@ -139,41 +181,92 @@ export async function deliveryStats(
 }
 
 /**
- * The funnel of one Onchain Action (§九): page views and card clicks that carry the Action's
- * id, starts and completions, each event counted once.
+ * The funnel of one Onchain Action (§九, docs/stats-api.md): page views and card clicks that
+ * carry the Action's id, starts, completions and reward claims, each event counted once; the
+ * ordered funnel of users over the range; the completion rate and its daily trend.
  *
  * @param store - The event store.
  * @param actionId - The Action id.
  * @param range - Inclusive days of `range.tz` (UTC by default); open bounds follow the data.
+ * @param filters - Only events of this app and platform.
  * @throws RangeError when the range is malformed.
  */
 export async function actionStats(
   store: EventStore,
   actionId: string,
   range: StatsRange = {},
+  filters: StatsFilters = NO_FILTERS,
 ): Promise<ActionStats> {
-  const rows = await store.query<
-    Record<'views' | 'card_clicks' | 'starts' | 'completions', Numeric> & { date: string }
-  >(ACTION_DAILY_SQL, { ...zonedRangeParams(range), id: actionId })
-  const totals = { page_views: 0, card_clicks: 0, starts: 0, completions: 0 }
-  const days = rows.map((row) => {
+  const params = { ...zonedRangeParams(range), ...filters, id: actionId }
+  type Day = Record<Exclude<keyof ActionDailyStats, 'date' | 'completion_rate'>, Numeric>
+  const [rows, levels] = await Promise.all([
+    store.query<Day & { date: string }>(ACTION_DAILY_SQL, params),
+    store.query<{
+      level: Numeric
+      users: Numeric
+      started_users: Numeric
+      completed_users: Numeric
+    }>(ACTION_FUNNEL_SQL, params),
+  ])
+  const totals = { page_views: 0, card_clicks: 0, starts: 0, completions: 0, reward_claims: 0 }
+  const days = rows.map((row): ActionDailyStats => {
     // Event counts add up across days (unlike unique users), so the totals are the days' sums.
     totals.page_views += num(row.views)
     totals.card_clicks += num(row.card_clicks)
     totals.starts += num(row.starts)
     totals.completions += num(row.completions)
+    totals.reward_claims += num(row.reward_claims)
     return {
       date: row.date,
       views: num(row.views),
+      card_clicks: num(row.card_clicks),
       starts: num(row.starts),
       completions: num(row.completions),
+      reward_claims: num(row.reward_claims),
+      started_users: num(row.started_users),
+      completed_users: num(row.completed_users),
+      completion_rate: rate(num(row.completed_users), num(row.started_users)),
     }
   })
+  // Users reaching step k are those whose level is k or more.
+  const reached = FUNNEL_STEPS.map((_, k) =>
+    levels.reduce((sum, row) => sum + (num(row.level) >= k + 1 ? num(row.users) : 0), 0),
+  )
+  const started = levels.reduce((sum, row) => sum + num(row.started_users), 0)
+  const completed = levels.reduce((sum, row) => sum + num(row.completed_users), 0)
+  const events = [
+    totals.page_views,
+    totals.card_clicks,
+    totals.starts,
+    totals.completions,
+    totals.reward_claims,
+  ]
   return {
     action_id: actionId,
-    ...totals,
+    page_views: totals.page_views,
+    card_clicks: totals.card_clicks,
+    starts: totals.starts,
+    completions: totals.completions,
     conversion_rate: rate(totals.completions, totals.starts),
-    daily_stats: fillDays(days, range, (date) => ({ date, views: 0, starts: 0, completions: 0 })),
+    reward_claims: totals.reward_claims,
+    funnel: FUNNEL_STEPS.map((step, k) => ({
+      step,
+      users: reached[k]!,
+      events: events[k]!,
+      conversion: k === 0 ? (reached[0]! > 0 ? 1 : 0) : rate(reached[k]!, reached[k - 1]!),
+    })),
+    completion_rate: rate(completed, started),
+    daily_stats: fillDays(days, range, (date) => ({
+      date,
+      views: 0,
+      card_clicks: 0,
+      starts: 0,
+      completions: 0,
+      reward_claims: 0,
+      started_users: 0,
+      completed_users: 0,
+      completion_rate: 0,
+    })),
   }
 }
 

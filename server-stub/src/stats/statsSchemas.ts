@@ -13,6 +13,32 @@ const RANGE = [
   },
 ]
 
+/** The platforms of §三's common `platform` field. */
+export const PLATFORMS = ['web', 'ios', 'android'] as const
+
+/** `app_id` and `platform`: every stats route takes them and counts only the matching events. */
+const FILTERS = [
+  {
+    name: 'app_id',
+    in: 'query' as const,
+    description: 'Only events of this app (the collector’s app_id); every app when absent.',
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+  {
+    name: 'platform',
+    in: 'query' as const,
+    description: 'Only events of this platform (§三); every platform when absent.',
+    schema: { type: 'string', enum: [...PLATFORMS] },
+  },
+]
+
+const integer = (name: string, description: string, min: number, max: number, def: number) => ({
+  name,
+  in: 'query' as const,
+  description: `${description} Default ${def}, ${min}–${max}.`,
+  schema: { type: 'integer', minimum: min, maximum: max, default: def },
+})
+
 const id = (description: string) => ({
   name: 'id',
   in: 'path' as const,
@@ -40,10 +66,59 @@ const daily = (fields: string[]): JsonSchema => ({
 })
 
 const REFUSALS = {
-  '400': errorResponse('A malformed date, range, time zone, path or body.'),
-  '401': errorResponse('Send Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN>.'),
+  '400': errorResponse('A malformed date, range, time zone, filter, path or body.'),
+  '401': errorResponse('Send Authorization: Bearer <TRACKPOINT_ADMIN_TOKEN> (or a partner token).'),
+  '403': errorResponse('A partner token on a route or delivery outside its scope.'),
   '500': errorResponse('Internal error.'),
 }
+
+const str = { type: 'string' }
+const int = { type: 'integer', minimum: 0 }
+const obj = (properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema => ({
+  type: 'object',
+  required: Object.keys(properties).filter((key) => !optional.includes(key)),
+  properties,
+})
+const list = (items: JsonSchema): JsonSchema => ({ type: 'array', items })
+
+/** A funnel step of an Action (§三 Onchain events). */
+const FUNNEL_STEP = obj({
+  step: { enum: ['page_view', 'card_click', 'action_start', 'action_complete', 'reward_claim'] },
+  users: int,
+  events: int,
+  conversion: { type: 'number', minimum: 0 },
+})
+
+/** A partner token as listed (never the token itself). */
+const PARTNER_TOKEN = obj(
+  {
+    id: str,
+    name: str,
+    delivery_ids: list(str),
+    created_at: str,
+    revoked_at: { type: ['string', 'null'] },
+  },
+  [],
+)
+
+/** One event of the live view. */
+const LIVE_EVENT = obj({
+  event_id: str,
+  event_name: str,
+  user_id: str,
+  app_id: str,
+  platform: str,
+  page: str,
+  session_id: str,
+  timestamp: int,
+  received_at: int,
+  sdk_version: str,
+  properties: { type: 'object' },
+  validation: obj({
+    status: { enum: ['valid', 'unplanned', 'rejected'] },
+    reasons: list(str),
+  }),
+})
 
 /** The stats API's routes (§九), for the OpenAPI document. */
 export const STATS_ROUTES: readonly RouteSchema[] = [
@@ -53,7 +128,7 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     summary: 'Reach and engagement of a delivery (§九, §六 counting)',
     tags: ['stats'],
     security: 'bearer',
-    parameters: [id('The delivery id.'), ...RANGE],
+    parameters: [id('The delivery id.'), ...RANGE, ...FILTERS],
     responses: {
       '200': {
         description: 'The delivery’s numbers.',
@@ -88,7 +163,7 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     summary: 'The funnel of an Onchain Action (§九)',
     tags: ['stats'],
     security: 'bearer',
-    parameters: [id('The Action id.'), ...RANGE],
+    parameters: [id('The Action id.'), ...RANGE, ...FILTERS],
     responses: {
       '200': {
         description: 'The Action’s numbers.',
@@ -107,7 +182,41 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
             ...(counts(['page_views', 'card_clicks', 'starts', 'completions'])
               .properties as object),
             conversion_rate: { type: 'number' },
-            daily_stats: daily(['views', 'starts', 'completions']),
+            reward_claims: int,
+            funnel: list(FUNNEL_STEP),
+            completion_rate: { type: 'number', minimum: 0 },
+            daily_stats: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: [
+                  'date',
+                  'views',
+                  'card_clicks',
+                  'starts',
+                  'completions',
+                  'reward_claims',
+                  'started_users',
+                  'completed_users',
+                  'completion_rate',
+                ],
+                properties: {
+                  date: DAY,
+                  ...Object.fromEntries(
+                    [
+                      'views',
+                      'card_clicks',
+                      'starts',
+                      'completions',
+                      'reward_claims',
+                      'started_users',
+                      'completed_users',
+                    ].map((field) => [field, int]),
+                  ),
+                  completion_rate: { type: 'number', minimum: 0 },
+                },
+              },
+            },
           },
         },
       },
@@ -120,7 +229,11 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     summary: 'Page views, unique users and top pages',
     tags: ['stats'],
     security: 'bearer',
-    parameters: RANGE,
+    parameters: [
+      ...RANGE,
+      ...FILTERS,
+      integer('limit', 'How many pages top_pages lists.', 1, 100, 10),
+    ],
     responses: {
       '200': {
         description: 'The overview.',
@@ -147,6 +260,261 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
         },
       },
       ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/deliveries',
+    summary: 'The deliveries the token may read, with their reach',
+    description:
+      'Admin: every delivery with a target set or an event in the range. Partner: the deliveries of its token.',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [...RANGE, ...FILTERS],
+    responses: {
+      '200': {
+        description: 'The deliveries, by id.',
+        schema: obj({
+          deliveries: list(
+            obj({
+              delivery_id: str,
+              target_users: int,
+              viewed_users: int,
+              clicked_users: int,
+              completed_users: int,
+            }),
+          ),
+        }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/actions',
+    summary: 'Every Onchain Action with events in the range, and its funnel’s ends',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [...RANGE, ...FILTERS, integer('limit', 'How many Actions.', 1, 1000, 100)],
+    responses: {
+      '200': {
+        description: 'Actions, most started first.',
+        schema: obj({
+          actions: list(
+            obj({
+              action_id: str,
+              page_views: int,
+              started_users: int,
+              completed_users: int,
+              completion_rate: { type: 'number', minimum: 0 },
+            }),
+          ),
+        }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/paths',
+    summary: 'The most common page sequences within sessions, as a Sankey',
+    description:
+      'Give exactly one of start (paths from the first view of that page in a session) or end (paths leading to the last view of it). Repeated views of one page in a row count once.',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [
+      {
+        name: 'start',
+        in: 'query',
+        description: 'The page the paths start at (exclusive with end).',
+        schema: { type: 'string', minLength: 1, maxLength: 512 },
+      },
+      {
+        name: 'end',
+        in: 'query',
+        description: 'The page the paths lead to (exclusive with start).',
+        schema: { type: 'string', minLength: 1, maxLength: 512 },
+      },
+      integer('depth', 'Pages per path, the anchor page included.', 2, 8, 4),
+      integer('limit', 'How many paths; also how many pages each step keeps as nodes.', 1, 50, 10),
+      ...RANGE,
+      ...FILTERS,
+    ],
+    responses: {
+      '200': {
+        description: 'Nodes and links with session counts, and the top paths.',
+        schema: obj({
+          direction: { enum: ['from', 'to'] },
+          page: str,
+          depth: int,
+          sessions: int,
+          nodes: list(obj({ id: str, step: int, page: str, sessions: int })),
+          links: list(obj({ source: str, target: str, sessions: int })),
+          paths: list(obj({ pages: list(str), sessions: int })),
+        }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/health',
+    summary: 'The tracking’s own health (§八): volume, refusals, lag, drops, plan coverage',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [...FILTERS, RANGE[2]!],
+    responses: {
+      '200': {
+        description: 'The health view’s numbers.',
+        schema: obj({
+          generated_at: int,
+          bucket_seconds: int,
+          throughput: list(
+            obj({
+              start: int,
+              accepted: int,
+              rejected: { type: 'object', additionalProperties: int },
+            }),
+          ),
+          rejected_source: { enum: ['this_process', 'unavailable'] },
+          consumer_lag: obj(
+            {
+              source: { enum: ['embedded', 'kafka', 'unavailable'] },
+              total: { type: ['integer', 'null'] },
+              partitions: { type: 'object', additionalProperties: int },
+            },
+            [],
+          ),
+          events_today: list(
+            obj({ event_name: str, today: int, last_week: int, drop: { type: 'boolean' } }),
+          ),
+          unseen_plan_events: list(str),
+          unknown_events: list(obj({ event_name: str, events: int, last_seen: int })),
+          sdk_versions: list(obj({ sdk_version: str, platform: str, events: int, users: int })),
+        }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/live',
+    summary: 'The last events as they arrive, with their validation result',
+    description:
+      'Poll with since=<cursor of the previous answer> to get only newer events (oldest first); without since, the last `limit` events.',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [
+      {
+        name: 'since',
+        in: 'query',
+        description: 'The cursor of a previous answer.',
+        schema: {
+          type: 'string',
+          pattern: '^\\d{1,15}(:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$',
+        },
+      },
+      integer('limit', 'How many events at most.', 1, 500, 50),
+      {
+        name: 'user_id',
+        in: 'query',
+        description: 'Only this user’s events.',
+        schema: { type: 'string', minLength: 1, maxLength: 256 },
+      },
+      {
+        name: 'event_name',
+        in: 'query',
+        description: 'Only events of this name.',
+        schema: { type: 'string', minLength: 1, maxLength: 128 },
+      },
+      ...FILTERS,
+    ],
+    responses: {
+      '200': {
+        description: 'Events, oldest first, and the cursor to poll with next.',
+        schema: obj({ events: list(LIVE_EVENT), cursor: str }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/stats/whoami',
+    summary: 'What the presented token may see',
+    tags: ['stats'],
+    security: 'bearer',
+    responses: {
+      '200': {
+        description: 'The role, and for a partner its deliveries.',
+        schema: obj({ role: { enum: ['admin', 'partner'] }, name: str, delivery_ids: list(str) }, [
+          'name',
+          'delivery_ids',
+        ]),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/admin/partner-tokens',
+    summary: 'Issue a partner token scoped to deliveries (the token is shown once)',
+    tags: ['admin'],
+    security: 'bearer',
+    body: {
+      required: true,
+      contentTypes: ['application/json'],
+      schema: {
+        type: 'object',
+        required: ['name', 'delivery_ids'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 128 },
+          delivery_ids: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 100,
+            items: { type: 'string', minLength: 1, maxLength: 128 },
+          },
+        },
+      },
+    },
+    responses: {
+      '201': {
+        description: 'Issued; `token` is not stored and cannot be read again.',
+        schema: {
+          ...PARTNER_TOKEN,
+          required: [...(PARTNER_TOKEN.required as string[]), 'token'],
+          properties: { ...(PARTNER_TOKEN.properties as object), token: str },
+        },
+      },
+      ...REFUSALS,
+      '413': errorResponse('Body over 4 KB.'),
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/admin/partner-tokens',
+    summary: 'List partner tokens (never the tokens themselves)',
+    tags: ['admin'],
+    security: 'bearer',
+    responses: {
+      '200': {
+        description: 'Every token, newest first.',
+        schema: obj({ tokens: list(PARTNER_TOKEN) }),
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/admin/partner-tokens/{id}',
+    summary: 'Revoke a partner token',
+    tags: ['admin'],
+    security: 'bearer',
+    parameters: [id('The token’s id (from the list), not the token.')],
+    responses: {
+      '200': { description: 'Revoked (again, if it was).', schema: PARTNER_TOKEN },
+      ...REFUSALS,
+      '404': errorResponse('No token has this id.'),
     },
   },
   {

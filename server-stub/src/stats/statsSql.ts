@@ -11,6 +11,8 @@
  * `{to_utc:Date}` (see zonedRangeParams), so the key still narrows the rows.
  */
 
+import { FILTER_SQL } from './statsFilters'
+
 /**
  * §六: recommend_impression / recommend_click count once per (event, user, delivery) within
  * 24 h. Per (event_name, user_id) of the delivery, over its timestamps `ts` in order, the first
@@ -44,6 +46,7 @@ const COUNTED_RECOMMENDATIONS = `
     WHERE event_name IN ('recommend_impression', 'recommend_click')
       AND delivery_id = {id:String}
       AND event_date <= {to_utc:Date}
+      AND ${FILTER_SQL}
     GROUP BY event_name, user_id
   )`
 
@@ -67,6 +70,7 @@ FROM (
     AND delivery_id = {id:String}
     AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
     AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+    AND ${FILTER_SQL}
   GROUP BY date
 )
 GROUP BY date
@@ -82,29 +86,64 @@ FROM events
 WHERE event_name IN ('recommend_impression', 'recommend_click', 'recommend_complete')
   AND delivery_id = {id:String}
   AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}`
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+  AND ${FILTER_SQL}`
 
 /** The latest target users set for a delivery (the last PUT wins, see DELIVERIES_DDL). */
 export const TARGET_USERS_SQL = `
 SELECT target_users FROM deliveries FINAL WHERE delivery_id = {id:String}`
 
 /**
- * Daily page views, card clicks, starts and completions of one Action. The table's action_id
- * is `properties.action_id`, or `properties.card_id` for a card_click without one (an Action
- * card's id is its Action's id); page views count when the page_view carries the action_id.
+ * The events of an Action's funnel (§三): the table's action_id is `properties.action_id`, or
+ * `properties.card_id` for a card_click without one (an Action card's id is its Action's id);
+ * page views count when the page_view carries the action_id, reward claims when they name it.
+ */
+const ACTION_EVENTS = `event_name IN ('page_view', 'card_click', 'action_start', 'action_complete',
+      'reward_claim')
+    AND action_id = {id:String}
+    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+    AND ${FILTER_SQL}`
+
+/**
+ * Daily events of each funnel step of one Action (each event once, FINAL), and the day's
+ * starting and completing users (uniqExact, blind to duplicates).
  */
 export const ACTION_DAILY_SQL = `
 SELECT toString(toDate(timestamp, {tz:String})) AS date,
   countIf(event_name = 'page_view') AS views,
   countIf(event_name = 'card_click') AS card_clicks,
   countIf(event_name = 'action_start') AS starts,
-  countIf(event_name = 'action_complete') AS completions
+  countIf(event_name = 'action_complete') AS completions,
+  countIf(event_name = 'reward_claim') AS reward_claims,
+  uniqExactIf(user_id, event_name = 'action_start') AS started_users,
+  uniqExactIf(user_id, event_name = 'action_complete') AS completed_users
 FROM events FINAL
-WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete')
-  AND action_id = {id:String}
-  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+WHERE ${ACTION_EVENTS}
 GROUP BY date
 ORDER BY date`
+
+/**
+ * The Action's ordered funnel over the range: per user the number of steps page_view →
+ * card_click → action_start → action_complete → reward_claim done in that order in time
+ * (windowFunnel over a window longer than any range the TTL leaves), and per level the users
+ * who stopped there; plus the range's starting and completing users for the completion rate.
+ * Duplicate rows change nothing: a level is per user and a set of users is exact.
+ */
+export const ACTION_FUNNEL_SQL = `
+SELECT toUInt8(level) AS level, count() AS users,
+  sum(started) AS started_users, sum(completed) AS completed_users
+FROM (
+  SELECT user_id,
+    windowFunnel(toUInt64(400 * 86400000))(toUInt64(toUnixTimestamp64Milli(timestamp)),
+      event_name = 'page_view', event_name = 'card_click', event_name = 'action_start',
+      event_name = 'action_complete', event_name = 'reward_claim') AS level,
+    max(event_name = 'action_start') AS started,
+    max(event_name = 'action_complete') AS completed
+  FROM events
+  WHERE ${ACTION_EVENTS}
+  GROUP BY user_id
+)
+GROUP BY level`
 
 // The overview's SQL is in overviewSql.ts.

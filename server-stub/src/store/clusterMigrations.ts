@@ -31,7 +31,7 @@ const SHARDED: Record<string, string> = {
  * version table, target users per delivery, and overview snapshots (built from the Distributed
  * rollup, read back by their build id from whichever node the stats role asks).
  */
-const GLOBAL = new Set(['schema_migrations', 'deliveries', 'overview_snapshots'])
+const GLOBAL = new Set(['schema_migrations', 'deliveries', 'overview_snapshots', 'partner_tokens'])
 
 const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 

@@ -179,6 +179,23 @@ export const EVENTS_PLAN_DDL = `ALTER TABLE events
 ADD COLUMN IF NOT EXISTS plan_version UInt32 DEFAULT 0,
 ADD COLUMN IF NOT EXISTS unplanned Array(LowCardinality(String)) DEFAULT []`
 
+/**
+ * Partner tokens (B-side, issue 12): each scoped to a set of delivery ids. Only the token's
+ * sha256 is stored; the token itself is shown once when issued. Issuing inserts a row and
+ * revoking inserts it again with `revoked_at` set and a later `updated_at`, so
+ * ReplacingMergeTree(updated_at) read with FINAL gives each token's latest state.
+ */
+export const PARTNER_TOKENS_DDL = `CREATE TABLE IF NOT EXISTS partner_tokens (
+  id String,
+  name String,
+  token_sha256 String,
+  delivery_ids Array(String),
+  created_at DateTime64(3, 'UTC'),
+  revoked_at Nullable(DateTime64(3, 'UTC')),
+  updated_at DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated_at)
+ORDER BY id`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = ['events', 'page_views_daily', 'overview_snapshots'] as const
 
@@ -202,4 +219,5 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 4, name: 'device clock offset of events', statements: [EVENTS_CLOCK_OFFSET_DDL] },
   { version: 5, name: 'tracking plan version of events', statements: [EVENTS_PLAN_DDL] },
+  { version: 7, name: 'partner tokens', statements: [PARTNER_TOKENS_DDL] },
 ]

@@ -1,0 +1,232 @@
+// GET /api/stats/paths against a reference written independently in plain JS, over seeded
+// random sessions in the real ClickHouse engine: ties in time, reloads, replayed duplicates,
+// sessions without an id, other apps, platforms, days and events mixed in.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createConsumerHandler } from '../consumer'
+import { NO_FILTERS, type StatsFilters } from '../stats/statsFilters'
+import { userPaths, type PathsQuery } from '../stats/userPaths'
+import { createChdbStore } from '../store'
+import type { AcceptedEvent, EventStore } from '../types'
+import { acceptedEvent } from './fixtures'
+
+/** mulberry32: a small seeded generator, so a failure can be replayed. */
+function random(seed: number) {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const SEED = 20261202
+const DAY = 86_400_000
+const BASE = Math.floor(Date.now() / DAY) * DAY - 5 * DAY
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+const PAGES = ['/home', '/onchain', '/a1', '/a2', '/rewards', '/profile', '/search', '/help']
+
+const rand = random(SEED)
+const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!
+const hex = (n: number) =>
+  Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('')
+const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`
+
+/** The stored page views, as the reference sees them. */
+const views: AcceptedEvent[] = []
+const others: AcceptedEvent[] = []
+for (let s = 0; s < 400; s++) {
+  const session = rand() < 0.05 ? '' : `sess_${s}`
+  const app_id = rand() < 0.7 ? 'onchain' : 'reco'
+  const platform = pick(['web', 'ios', 'android'] as const)
+  let t = BASE + Math.floor(rand() * 4) * DAY + Math.floor(rand() * DAY * 0.9)
+  const length = 1 + Math.floor(rand() * 12)
+  for (let v = 0; v < length; v++) {
+    // Same-millisecond views (ordered by event_id), reloads of the page just seen.
+    t += rand() < 0.15 ? 0 : 1 + Math.floor(rand() * 60_000)
+    const page = rand() < 0.1 && views.length ? views[views.length - 1]!.page : pick(PAGES)
+    const event = acceptedEvent(
+      'page_view',
+      { page_name: page },
+      {
+        event_id: uuid(),
+        timestamp: t,
+        page,
+        session_id: session,
+        app_id,
+        platform,
+        user_id: `u${s % 97}`,
+      },
+    )
+    views.push(event)
+    if (rand() < 0.05) views.push({ ...event }) // a replayed duplicate row
+    if (rand() < 0.2) {
+      others.push(
+        acceptedEvent(
+          'click',
+          { element_id: 'x' },
+          { timestamp: t, page: pick(PAGES), session_id: session, app_id, platform },
+        ),
+      )
+    }
+  }
+}
+
+/** The reference: the rules of docs/stats-api.md, step by step, from the raw rows. */
+function reference(query: PathsQuery, from: string, to: string, filters: StatsFilters) {
+  const sessions = new Map<string, AcceptedEvent[]>()
+  const seen = new Set<string>()
+  for (const view of views) {
+    if (view.session_id === '' || day(view.timestamp) < from || day(view.timestamp) > to) continue
+    if (filters.app_id && view.app_id !== filters.app_id) continue
+    if (filters.platform && view.platform !== filters.platform) continue
+    if (seen.has(view.event_id)) continue // a duplicate row is the same event
+    seen.add(view.event_id)
+    const list = sessions.get(view.session_id) ?? []
+    list.push(view)
+    sessions.set(view.session_id, list)
+  }
+  const counts = new Map<string, number>()
+  for (const list of sessions.values()) {
+    list.sort((a, b) => a.timestamp - b.timestamp || (a.event_id < b.event_id ? -1 : 1))
+    const pages: string[] = []
+    for (const view of list) if (pages[pages.length - 1] !== view.page) pages.push(view.page)
+    let path: string[]
+    if (query.direction === 'from') {
+      const at = pages.indexOf(query.page)
+      if (at < 0) continue
+      path = pages.slice(at, at + query.depth)
+    } else {
+      const at = pages.lastIndexOf(query.page)
+      if (at < 0) continue
+      path = pages.slice(Math.max(0, at - query.depth + 1), at + 1)
+    }
+    const key = JSON.stringify(path)
+    counts.set(key, (counts.get(key) ?? 0) + 1)
+  }
+  const all = [...counts].map(([key, n]) => ({ pages: JSON.parse(key) as string[], sessions: n }))
+  // Step of the i-th page: distance from the anchor.
+  const step = (p: string[], i: number) => (query.direction === 'from' ? i : p.length - 1 - i)
+  const atStep = new Map<string, number>()
+  for (const p of all)
+    p.pages.forEach((page, i) => {
+      const k = `${step(p.pages, i)}|${page}`
+      atStep.set(k, (atStep.get(k) ?? 0) + p.sessions)
+    })
+  const keptPages = new Set<string>()
+  const steps = new Set([...atStep.keys()].map((k) => Number(k.split('|')[0])))
+  for (const s of steps) {
+    const ranked = [...atStep]
+      .filter(([k]) => Number(k.split('|')[0]) === s)
+      .map(([k, n]) => [k.slice(k.indexOf('|') + 1), n] as const)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    for (const [page] of ranked.slice(0, query.limit)) keptPages.add(`${s}|${page}`)
+  }
+  const node = (p: string[], i: number) => {
+    const s = step(p, i)
+    return `${s}:${keptPages.has(`${s}|${p[i]}`) ? p[i] : '(other)'}`
+  }
+  const nodes: Record<string, number> = {}
+  const links: Record<string, number> = {}
+  for (const p of all) {
+    for (let i = 0; i < p.pages.length; i++) {
+      nodes[node(p.pages, i)] = (nodes[node(p.pages, i)] ?? 0) + p.sessions
+      if (i > 0) {
+        const k = `${node(p.pages, i - 1)} -> ${node(p.pages, i)}`
+        links[k] = (links[k] ?? 0) + p.sessions
+      }
+    }
+  }
+  const top = [...all]
+    .sort((a, b) => {
+      if (a.sessions !== b.sessions) return b.sessions - a.sessions
+      const n = Math.min(a.pages.length, b.pages.length)
+      for (let i = 0; i < n; i++)
+        if (a.pages[i] !== b.pages[i]) return a.pages[i]! < b.pages[i]! ? -1 : 1
+      return a.pages.length - b.pages.length
+    })
+    .slice(0, query.limit)
+  return { sessions: all.reduce((n, p) => n + p.sessions, 0), nodes, links, top }
+}
+
+let dir: string
+let store: EventStore
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'trackpoint-paths-'))
+  store = createChdbStore(dir)
+  await store.migrate()
+  const handler = createConsumerHandler(store)
+  // In several inserts, as batches arrive, so rows of one session sit in different parts.
+  const rows = [...views, ...others]
+  for (let i = 0; i < rows.length; i += 700) await handler.handle(rows.slice(i, i + 700))
+}, 60_000)
+afterAll(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('GET /api/stats/paths, exact against the reference', () => {
+  const cases: [PathsQuery, string, string, StatsFilters][] = [
+    [
+      { direction: 'from', page: '/home', depth: 4, limit: 10 },
+      day(BASE),
+      day(BASE + 4 * DAY),
+      NO_FILTERS,
+    ],
+    [
+      { direction: 'to', page: '/rewards', depth: 4, limit: 10 },
+      day(BASE),
+      day(BASE + 4 * DAY),
+      NO_FILTERS,
+    ],
+    [
+      { direction: 'from', page: '/onchain', depth: 6, limit: 3 },
+      day(BASE + DAY),
+      day(BASE + 2 * DAY),
+      NO_FILTERS,
+    ],
+    [
+      { direction: 'to', page: '/a1', depth: 3, limit: 2 },
+      day(BASE),
+      day(BASE + 4 * DAY),
+      { app_id: 'onchain', platform: '' },
+    ],
+    [
+      { direction: 'from', page: '/search', depth: 2, limit: 5 },
+      day(BASE),
+      day(BASE + 4 * DAY),
+      { app_id: '', platform: 'ios' },
+    ],
+    [
+      { direction: 'to', page: '/help', depth: 8, limit: 50 },
+      day(BASE + 2 * DAY),
+      day(BASE + 3 * DAY),
+      { app_id: 'reco', platform: 'web' },
+    ],
+  ]
+  it.each(cases)('%j from %s to %s, filters %j', async (query, from, to, filters) => {
+    const expected = reference(query, from, to, filters)
+    expect(expected.sessions).toBeGreaterThan(0)
+    const answer = await userPaths(store, query, { from, to, tz: 'UTC' }, filters)
+    expect(answer.sessions).toBe(expected.sessions)
+    expect(answer.paths).toEqual(expected.top)
+    expect(Object.fromEntries(answer.nodes.map((n) => [n.id, n.sessions]))).toEqual(expected.nodes)
+    expect(
+      Object.fromEntries(answer.links.map((l) => [`${l.source} -> ${l.target}`, l.sessions])),
+    ).toEqual(expected.links)
+    for (const n of answer.nodes) expect(n.id).toBe(`${n.step}:${n.page}`)
+  })
+
+  it('answers an empty Sankey for a page nobody viewed', async () => {
+    const answer = await userPaths(
+      store,
+      { direction: 'from', page: '/nowhere', depth: 3, limit: 5 },
+      { tz: 'UTC' },
+      NO_FILTERS,
+    )
+    expect(answer).toMatchObject({ sessions: 0, nodes: [], links: [], paths: [] })
+  })
+})

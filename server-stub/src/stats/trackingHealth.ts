@@ -1,0 +1,201 @@
+import type { TrackingPlan } from '@trackpoint/schema'
+import type { EventStore } from '../types'
+import type { RejectionLog } from './rejectionLog'
+import { FILTER_SQL, type StatsFilters } from './statsFilters'
+
+/** The consumer's lag as this process knows it. */
+export interface ConsumerLag {
+  /** `embedded`: no bus (always 0); `kafka`: this process's consumer; `unavailable`: none here. */
+  source: 'embedded' | 'kafka' | 'unavailable'
+  /** Messages behind over every partition; null when unavailable. */
+  total: number | null
+  /** Messages behind per `topic:partition`. */
+  partitions: Record<string, number>
+}
+
+/** `GET /api/stats/health` (docs/stats-api.md). */
+export interface TrackingHealth {
+  generated_at: number
+  bucket_seconds: number
+  /** The last hour per minute: accepted (stored) events and refusals by reason. */
+  throughput: { start: number; accepted: number; rejected: Record<string, number> }[]
+  rejected_source: 'this_process' | 'unavailable'
+  consumer_lag: ConsumerLag
+  events_today: { event_name: string; today: number; last_week: number; drop: boolean }[]
+  unseen_plan_events: string[]
+  unknown_events: { event_name: string; events: number; last_seen: number }[]
+  sdk_versions: { sdk_version: string; platform: string; events: number; users: number }[]
+}
+
+/** Options of {@link trackingHealth}. */
+export interface TrackingHealthOptions {
+  filters: StatsFilters
+  /** The zone whose "today" events_today compares. */
+  tz: string
+  /** The plan in force; without it, unseen_plan_events is empty. */
+  plan?: TrackingPlan
+  rejections?: RejectionLog
+  consumerLag?: () => Promise<ConsumerLag>
+  /** The clock, ms. @default Date.now() */
+  now?: number
+}
+
+const MINUTE_MS = 60_000
+const DAY_MS = 86_400_000
+const WEEK_MS = 7 * DAY_MS
+
+/** Events stored per minute of arrival over the last hour, each event_id once. */
+const ACCEPTED_SQL = `
+SELECT toUnixTimestamp(toStartOfMinute(received_at)) * 1000 AS start, uniqExact(event_id) AS accepted
+FROM events
+WHERE received_at >= fromUnixTimestamp64Milli({since:Int64}) AND ${FILTER_SQL}
+GROUP BY start`
+
+/**
+ * Per event name: events of today so far (from `{today_start}` to `{now}`) and of the same span
+ * a week earlier, each event once. `event_date` bounds the read to the two days (± a day for
+ * the zone).
+ */
+const TODAY_SQL = `
+SELECT toString(event_name) AS event_name,
+  uniqExactIf(event_id, timestamp >= fromUnixTimestamp64Milli({today_start:Int64})) AS today,
+  uniqExactIf(event_id, timestamp < fromUnixTimestamp64Milli({week_end:Int64})) AS last_week
+FROM events
+WHERE ((timestamp >= fromUnixTimestamp64Milli({today_start:Int64})
+        AND timestamp < fromUnixTimestamp64Milli({now:Int64}))
+    OR (timestamp >= fromUnixTimestamp64Milli({week_start:Int64})
+        AND timestamp < fromUnixTimestamp64Milli({week_end:Int64})))
+  AND (event_date BETWEEN toDate(fromUnixTimestamp64Milli({today_start:Int64})) - 1
+                      AND toDate(fromUnixTimestamp64Milli({now:Int64})) + 1
+    OR event_date BETWEEN toDate(fromUnixTimestamp64Milli({week_start:Int64})) - 1
+                      AND toDate(fromUnixTimestamp64Milli({week_end:Int64})) + 1)
+  AND ${FILTER_SQL}
+GROUP BY event_name
+ORDER BY event_name`
+
+/** Event names seen in the last 7 days. */
+const SEEN_SQL = `
+SELECT DISTINCT toString(event_name) AS event_name FROM events
+WHERE event_date >= toDate(fromUnixTimestamp64Milli({week_ago:Int64})) - 1
+  AND timestamp >= fromUnixTimestamp64Milli({week_ago:Int64}) AND ${FILTER_SQL}`
+
+/** Names stored flagged `unknown_event` in the last 24 h. */
+const UNKNOWN_SQL = `
+SELECT toString(event_name) AS event_name, uniqExact(event_id) AS events,
+  toUnixTimestamp64Milli(max(received_at)) AS last_seen
+FROM events
+WHERE received_at >= fromUnixTimestamp64Milli({day_ago:Int64})
+  AND has(unplanned, 'unknown_event:event_name') AND ${FILTER_SQL}
+GROUP BY event_name
+ORDER BY events DESC, event_name`
+
+/** Events and users per SDK version and platform over the last 7 days. */
+const SDK_SQL = `
+SELECT toString(sdk_version) AS sdk_version, toString(platform) AS platform,
+  uniqExact(event_id) AS events, uniqExact(user_id) AS users
+FROM events
+WHERE event_date >= toDate(fromUnixTimestamp64Milli({week_ago:Int64})) - 1
+  AND timestamp >= fromUnixTimestamp64Milli({week_ago:Int64}) AND ${FILTER_SQL}
+GROUP BY sdk_version, platform
+ORDER BY events DESC, sdk_version, platform`
+
+/** The start of `ms`'s day in `tz`, ms: the last instant at or before `ms` whose zoned time is 00:00. */
+export function startOfZonedDay(ms: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms))
+  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0)
+  const sinceMidnight = ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000
+  return ms - (ms % 1000) - sinceMidnight
+}
+
+type Numeric = number | string
+
+/**
+ * The tracking's own health (§八): stored and refused events per minute over the last hour,
+ * the consumer's lag, today's events per name against the same weekday last week (a `drop` when
+ * today has under half), plan events not seen in 7 days, unknown names arriving and the SDK
+ * versions in the field.
+ */
+export async function trackingHealth(
+  store: EventStore,
+  options: TrackingHealthOptions,
+): Promise<TrackingHealth> {
+  const now = options.now ?? Date.now()
+  const hourAgo = Math.floor((now - 59 * MINUTE_MS) / MINUTE_MS) * MINUTE_MS
+  const todayStart = startOfZonedDay(now, options.tz)
+  const weekAgo = now - WEEK_MS
+  const params = {
+    ...options.filters,
+    since: hourAgo,
+    now,
+    today_start: todayStart,
+    week_start: todayStart - WEEK_MS,
+    week_end: weekAgo,
+    week_ago: weekAgo,
+    day_ago: now - DAY_MS,
+  }
+  await options.rejections?.sample()
+  const [accepted, today, seen, unknown, sdks, lag] = await Promise.all([
+    store.query<{ start: Numeric; accepted: Numeric }>(ACCEPTED_SQL, params),
+    store.query<{ event_name: string; today: Numeric; last_week: Numeric }>(TODAY_SQL, params),
+    store.query<{ event_name: string }>(SEEN_SQL, params),
+    store.query<{ event_name: string; events: Numeric; last_seen: Numeric }>(UNKNOWN_SQL, params),
+    store.query<{ sdk_version: string; platform: string; events: Numeric; users: Numeric }>(
+      SDK_SQL,
+      params,
+    ),
+    options.consumerLag
+      ? options.consumerLag()
+      : Promise.resolve<ConsumerLag>({ source: 'unavailable', total: null, partitions: {} }),
+  ])
+  const acceptedAt = new Map(accepted.map((row) => [Number(row.start), Number(row.accepted)]))
+  // Refusals are not per app or platform (a refused request may not say which): with a filter
+  // they are left out rather than shown against the wrong app.
+  const filtered = options.filters.app_id !== '' || options.filters.platform !== ''
+  const rejectedAt = new Map(
+    (filtered ? [] : (options.rejections?.since(hourAgo) ?? [])).map((b) => [b.start, b.rejected]),
+  )
+  const throughput = []
+  for (let start = hourAgo; start <= now; start += MINUTE_MS) {
+    throughput.push({
+      start,
+      accepted: acceptedAt.get(start) ?? 0,
+      rejected: rejectedAt.get(start) ?? {},
+    })
+  }
+  const seenNames = new Set(seen.map((row) => row.event_name))
+  return {
+    generated_at: now,
+    bucket_seconds: 60,
+    throughput,
+    rejected_source: options.rejections && !filtered ? 'this_process' : 'unavailable',
+    consumer_lag: lag,
+    events_today: today.map((row) => {
+      const counts = { today: Number(row.today), last_week: Number(row.last_week) }
+      return {
+        event_name: row.event_name,
+        ...counts,
+        drop: counts.last_week > 0 && counts.today * 2 < counts.last_week,
+      }
+    }),
+    unseen_plan_events: Object.keys(options.plan?.events ?? {})
+      .filter((name) => !seenNames.has(name))
+      .sort(),
+    unknown_events: unknown.map((row) => ({
+      event_name: row.event_name,
+      events: Number(row.events),
+      last_seen: Number(row.last_seen),
+    })),
+    sdk_versions: sdks.map((row) => ({
+      sdk_version: row.sdk_version,
+      platform: row.platform,
+      events: Number(row.events),
+      users: Number(row.users),
+    })),
+  }
+}
