@@ -54,7 +54,10 @@ test.beforeAll(async () => {
   const events = seedEvents()
   await postEvents(backend.url!, events)
   seeded = events.length
-  expect((await admin('/api/admin/deliveries/dlv_alpha', { method: 'PUT', body: '{"target_users":10}' })).status).toBe(200)
+  expect(
+    (await admin('/api/admin/deliveries/dlv_alpha', { method: 'PUT', body: '{"target_users":10}' }))
+      .status,
+  ).toBe(200)
   const issued = await admin('/api/admin/partner-tokens', {
     method: 'POST',
     body: JSON.stringify({ name: 'Partner Beta', delivery_ids: ['dlv_beta'] }),
@@ -148,8 +151,9 @@ for (const { lang, locale, empty } of LANGS) {
 
     // Onchain actions: the funnel of act_swap.
     await page.getByTestId('nav-actions').click()
-    await panel(page, 'action-funnel')
     const funnel = page.getByTestId('action-funnel-table')
+    // The first Action of the list is shown once the list has come.
+    await expect(funnel.locator('tbody tr')).toHaveCount(5, { timeout: 20_000 })
     const stepNames = await funnel.locator('tbody th').allInnerTexts()
     expect(stepNames).toHaveLength(5)
     for (const [i, want] of EXPECTED.funnel.entries()) {
@@ -178,7 +182,9 @@ for (const { lang, locale, empty } of LANGS) {
     await page.getByTestId('paths-page').fill('/home')
     await page.getByTestId('paths-show').click()
     await panel(page, 'paths')
-    await expect(page.getByTestId('paths-sessions')).toHaveText(String(EXPECTED.pathsFromHome.sessions))
+    await expect(page.getByTestId('paths-sessions')).toHaveText(
+      String(EXPECTED.pathsFromHome.sessions),
+    )
     const rows = await page.getByTestId('paths-table').locator('tbody tr').all()
     const shown = await Promise.all(rows.map(cells))
     expect(shown.sort()).toEqual(
@@ -212,8 +218,20 @@ for (const { lang, locale, empty } of LANGS) {
       ])
     }
     const list = page.getByTestId('delivery-list')
-    expect(await cells(list.locator('tr[data-delivery="dlv_alpha"]'))).toEqual(['dlv_alpha', '10', '4', '2', '1'])
-    expect(await cells(list.locator('tr[data-delivery="dlv_beta"]'))).toEqual(['dlv_beta', '0', '1', '0', '0'])
+    expect(await cells(list.locator('tr[data-delivery="dlv_alpha"]'))).toEqual([
+      'dlv_alpha',
+      '10',
+      '4',
+      '2',
+      '1',
+    ])
+    expect(await cells(list.locator('tr[data-delivery="dlv_beta"]'))).toEqual([
+      'dlv_beta',
+      '0',
+      '1',
+      '0',
+      '0',
+    ])
     await shot(page, `deliveries-${lang}`)
 
     // Tracking health: every seeded event was accepted within the hour, none refused.
@@ -238,7 +256,10 @@ for (const { lang, locale, empty } of LANGS) {
     const live = page.getByTestId('live-table').locator('tbody tr')
     await expect(live).toHaveCount(1)
     await expect(live.first()).toContainText('user-alice')
-    await expect(live.first().locator('[data-validation]')).toHaveAttribute('data-validation', 'valid')
+    await expect(live.first().locator('[data-validation]')).toHaveAttribute(
+      'data-validation',
+      'valid',
+    )
     await page.getByTestId('live-event').fill('')
     await page.getByTestId('live-user').fill('user-bob')
     await page.getByTestId('live-apply').click()
@@ -280,7 +301,6 @@ for (const { lang, forbidden } of LANGS) {
     const rows = page.getByTestId('delivery-list').locator('tbody tr')
     await expect(rows).toHaveCount(1)
     expect(await cells(rows.first())).toEqual(['dlv_beta', '0', '1', '0', '0'])
-    await panel(page, 'delivery')
     await expect(page.getByTestId('delivery-viewed')).toHaveText('1')
     await expect(page.getByTestId('target-input')).toHaveCount(0)
     await shot(page, `partner-${lang}`)
@@ -316,9 +336,14 @@ test('an event tracked in the Vue example appears in Live events and in the over
   } finally {
     await site.close()
   }
+  // The dashboard's tab polls only while visible: make it the front tab again.
+  await page.bringToFront()
   // The live view polls: the example's page_view arrives, from its anonymous user (every
   // seeded user id starts with "user-").
-  const fromExample = page.getByTestId('live-table').locator('tbody tr').filter({ hasNotText: 'user-' })
+  const fromExample = page
+    .getByTestId('live-table')
+    .locator('tbody tr')
+    .filter({ hasNotText: 'user-' })
   await expect(fromExample).toHaveCount(1, { timeout: 20_000 })
   await expect(fromExample.locator('[data-validation]')).toHaveAttribute('data-validation', 'valid')
   await page.getByTestId('nav-overview').click()

@@ -47,7 +47,14 @@ function zoneOffsetMs(timeZone: string, time: number): number {
     second: 'numeric',
   }).formatToParts(time)
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value)
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'))
+  const wall = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  )
   return wall - Math.floor(time / 1000) * 1000
 }
 
