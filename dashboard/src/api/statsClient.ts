@@ -70,3 +70,24 @@ export async function statsRequest<T>(
   }
   return body as T
 }
+
+/** Answers asked for before a view asked (see {@link prefetch}), by URL; each is used once. */
+const prefetched = new Map<string, Promise<unknown>>()
+
+/**
+ * Starts a GET of `url` now, for a view that will ask for it soon: the first view's numbers are
+ * requested while the token's role is still being checked instead of after it.
+ */
+export function prefetch(url: string): void {
+  const answer = statsRequest(url)
+  // A failure is reported to the view that takes the answer, not here.
+  answer.catch(() => undefined)
+  prefetched.set(url, answer)
+}
+
+/** The prefetched answer of `url`, once, or undefined. */
+export function takePrefetched<T>(url: string): Promise<T> | undefined {
+  const answer = prefetched.get(url)
+  prefetched.delete(url)
+  return answer as Promise<T> | undefined
+}

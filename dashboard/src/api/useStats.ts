@@ -1,5 +1,5 @@
 import { onScopeDispose, shallowRef, watch, type Ref } from 'vue'
-import { StatsError, statsRequest } from './statsClient'
+import { StatsError, statsRequest, takePrefetched } from './statsClient'
 
 /** What a panel shows: loading, an error, nothing to show, or the data. */
 export type PanelStatus = 'idle' | 'loading' | 'error' | 'empty' | 'ready'
@@ -41,7 +41,7 @@ export function useStats<T>(
     controller = current
     if (!quiet || status.value !== 'ready') status.value = 'loading'
     error.value = undefined
-    statsRequest<T>(target, { signal: current.signal }).then(
+    ;(takePrefetched<T>(target) ?? statsRequest<T>(target, { signal: current.signal })).then(
       (answer) => {
         if (current.signal.aborted) return
         data.value = answer
