@@ -350,3 +350,102 @@ test('an event tracked in the Vue example appears in Live events and in the over
   await expect(page.getByTestId('overview-pv')).toHaveText('1,216')
   await expect(page.getByTestId('overview-uv')).toHaveText(String(EXPECTED.uv + 1))
 })
+
+test('every view fits a 390-px phone screen', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 })
+  await openDashboard(page, backend.url!, backend.adminToken!)
+  await expect(page.getByTestId('overview-totals')).toHaveAttribute('data-status', 'ready')
+  await shot(page, 'phone-zh')
+  const ready: Record<string, string> = {
+    overview: 'overview-totals',
+    actions: 'action-list',
+    paths: 'paths',
+    deliveries: 'delivery-list',
+    health: 'health-throughput',
+    live: 'live',
+  }
+  for (const [view, testid] of Object.entries(ready)) {
+    await page.getByTestId(`nav-${view}`).click()
+    await panel(page, testid)
+    // Nothing wider than the screen: the page never scrolls sideways (tables scroll inside
+    // their panel).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+  }
+})
+
+test('the dashboard is usable with the keyboard alone', async ({ page }) => {
+  await page.goto(`${backend.url}/dashboard/`)
+  // The token field has the focus; Enter submits.
+  await expect(page.getByTestId('token')).toBeFocused()
+  await page.keyboard.type(backend.adminToken!)
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('overview-pv')).toBeVisible()
+  // Tab order: the header's buttons, then the views in order, then the filters.
+  await page.locator('body').focus()
+  const order: (string | null)[] = []
+  for (let i = 0; i < 9; i++) {
+    await page.keyboard.press('Tab')
+    order.push(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null),
+    )
+  }
+  expect(order).toEqual([
+    'language',
+    'sign-out',
+    'nav-overview',
+    'nav-actions',
+    'nav-paths',
+    'nav-deliveries',
+    'nav-health',
+    'nav-live',
+    'filter-app',
+  ])
+  // Back to a view button; Enter opens it.
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  await page.keyboard.press('Shift+Tab')
+  await expect(page.getByTestId('nav-deliveries')).toBeFocused()
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('nav-deliveries')).toHaveAttribute('aria-current', 'page')
+  await panel(page, 'delivery-list')
+  // The language switch answers Space.
+  await page.getByTestId('language').focus()
+  await page.keyboard.press('Space')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en-US')
+})
+
+test('the dashboard tracks its own use to the collector of its server', async ({ page }) => {
+  // The seeded server does not (trackUse: false): nothing in its page names an app.
+  const seededPage = await (await fetch(`${backend.url}/dashboard/`)).text()
+  expect(seededPage).toContain('<meta name="trackpoint-app" content="" />')
+
+  const dir = await mkdtemp(join(tmpdir(), 'trackpoint-dashboard-own-'))
+  const own = await startServer({
+    config: loadConfig({ TRACKPOINT_DATA_DIR: dir, PORT: '0' }),
+    logger: silentLogger,
+  })
+  try {
+    await openDashboard(page, own.url!, own.adminToken!)
+    await panel(page, 'overview-totals')
+    await page.getByTestId('nav-paths').click()
+    // Leaving hands the queued page views to the exit beacon.
+    await page.goto('about:blank')
+    await expect
+      .poll(
+        async () => {
+          const response = await fetch(`${own.url}/api/stats/live?event_name=page_view`, {
+            headers: { Authorization: `Bearer ${own.adminToken}` },
+          })
+          const body = (await response.json()) as {
+            events: { app_id: string; properties: { page_name?: string } }[]
+          }
+          return body.events.map((e) => `${e.app_id}:${e.properties.page_name}`).sort()
+        },
+        { timeout: 20_000 },
+      )
+      .toEqual(['dev_app:dashboard_overview', 'dev_app:dashboard_paths'])
+  } finally {
+    await own.close()
+    await rm(dir, { recursive: true, force: true })
+  }
+})
