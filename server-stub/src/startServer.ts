@@ -24,6 +24,7 @@ import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
 import { createRejectionLog } from './stats/rejectionLog'
 import { statsRoutes } from './stats/statsRoutes'
 import type { ConsumerLag } from './stats/trackingHealth'
+import { scheduleWarmUp, warmDashboard } from './stats/warmUp'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
@@ -250,6 +251,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         }
       : undefined
 
+  // The dashboard's opening answers, at start and after each midnight (stats/warmUp.ts).
+  const warmUp = stats
+    ? scheduleWarmUp(
+        () => warmDashboard(stats.store, stats.timeZone ?? 'UTC'),
+        stats.timeZone ?? 'UTC',
+        logger,
+      )
+    : undefined
+
   let http: ListeningHttp | undefined
   if (collector || stats || consumerOptions) {
     const app = createHttpServer({ logger })
@@ -296,6 +306,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await http?.close(graceMs)
         collector?.close()
         stats?.rejections?.stop()
+        warmUp?.stop()
+        await warmUp?.done()
         // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
         await consumer?.stop()

@@ -54,6 +54,7 @@ describe('createChdbStore', () => {
       'overview_snapshots',
       'page_views_counted_mv',
       'page_views_daily',
+      'partner_tokens',
       'schema_migrations',
     ])
     await store.migrate()

@@ -37,24 +37,23 @@ interface Row {
   id: string
   name: string
   delivery_ids: string[]
-  created_at: string
-  revoked_at: string | null
+  created_ms: number | string
+  revoked_ms: number | string | null
 }
 
-const COLUMNS = `id, name, delivery_ids,
-  formatDateTime(created_at, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC') AS created_at,
-  if(isNull(revoked_at), NULL, formatDateTime(assumeNotNull(revoked_at), '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC')) AS revoked_at`
+// Times as epoch ms (aliases other than the columns' names, which they would shadow).
+const COLUMNS = `id, name, delivery_ids, toUnixTimestamp64Milli(created_at) AS created_ms,
+  if(isNull(revoked_at), NULL, toUnixTimestamp64Milli(assumeNotNull(revoked_at))) AS revoked_ms`
+
+const iso = (ms: number | string) => new Date(Number(ms)).toISOString()
 
 const toToken = (row: Row): PartnerToken => ({
   id: row.id,
   name: row.name,
   delivery_ids: row.delivery_ids,
-  created_at: fixMillis(row.created_at),
-  revoked_at: row.revoked_at === null ? null : fixMillis(row.revoked_at),
+  created_at: iso(row.created_ms),
+  revoked_at: row.revoked_ms === null ? null : iso(row.revoked_ms),
 })
-
-/** ClickHouse's `%f` prints 6 digits for DateTime64(3) on some versions; ISO wants 3. */
-const fixMillis = (iso: string): string => iso.replace(/\.(\d{3})\d*Z$/, '.$1Z')
 
 /**
  * Issues a token for `deliveryIds` and stores its hash.
@@ -94,7 +93,7 @@ export async function issuePartnerToken(
 /** Every token, newest first, revoked ones included. */
 export async function listPartnerTokens(store: EventStore): Promise<PartnerToken[]> {
   const rows = await store.query<Row>(
-    `SELECT ${COLUMNS} FROM partner_tokens FINAL ORDER BY created_at DESC, id`,
+    `SELECT ${COLUMNS} FROM partner_tokens FINAL ORDER BY created_ms DESC, id`,
   )
   return rows.map(toToken)
 }
@@ -109,13 +108,12 @@ export async function revokePartnerToken(
   id: string,
   now = Date.now(),
 ): Promise<PartnerToken | undefined> {
-  const [row] = await store.query<Row & { token_sha256: string; created_ms: string }>(
-    `SELECT ${COLUMNS}, token_sha256, toString(toUnixTimestamp64Milli(created_at)) AS created_ms
-     FROM partner_tokens FINAL WHERE id = {id:String}`,
+  const [row] = await store.query<Row & { token_sha256: string }>(
+    `SELECT ${COLUMNS}, token_sha256 FROM partner_tokens FINAL WHERE id = {id:String}`,
     { id },
   )
   if (!row) return undefined
-  if (row.revoked_at !== null) return toToken(row)
+  if (row.revoked_ms !== null) return toToken(row)
   // A later updated_at than any earlier row of the id, so the revocation is the row FINAL keeps.
   const updated = Math.max(now, Number(row.created_ms) + 1)
   await store.insert('partner_tokens', [

@@ -1,4 +1,5 @@
 import type { EventStore } from '../types'
+import { createAnswerCache, type AnswerCache } from './answerCache'
 import type { OverviewStats } from './overview'
 import { dayOf, firstRetainedDay } from './overviewSnapshot'
 import { FILTER_SQL, NO_FILTERS, type StatsFilters } from './statsFilters'
@@ -43,6 +44,21 @@ SELECT 'page', page, pv, uv FROM (
 type Numeric = number | string
 
 /**
+ * The rollup's insert counters of the UTC days that can hold the range's events: they move
+ * with every page view stored for those days (late and replayed ones too) and never otherwise,
+ * so an answer computed after reading them holds while they are unchanged (see overviewSql.ts).
+ */
+const COUNTERS_SQL = `
+SELECT toString(event_date) AS day, sum(inserted_rows) AS inserted
+FROM page_views_daily
+WHERE event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+GROUP BY event_date
+ORDER BY event_date`
+
+/** Per store: zoned or filtered answers, reused while the counters of their days hold. */
+const zonedAnswers = new WeakMap<EventStore, AnswerCache<OverviewStats>>()
+
+/**
  * {@link OverviewStats} over the days of `range.tz`.
  *
  * @param store - The event store.
@@ -62,6 +78,14 @@ export async function zonedOverview(
   const params = zonedRangeParams(range)
   const retained = firstRetainedDay(dayOf(now))
   if (params.from_utc < retained) params.from_utc = retained
+  let answers = zonedAnswers.get(store)
+  if (!answers) zonedAnswers.set(store, (answers = createAnswerCache()))
+  const key = JSON.stringify([params, filters, topPages, range.from ?? null, range.to ?? null])
+  // Read before the answer is computed: a page view stored in between moves them, so the next
+  // request recomputes; an answer is never older than its fingerprint.
+  const fingerprint = JSON.stringify(await store.query(COUNTERS_SQL, params))
+  const cached = answers.get(key, fingerprint)
+  if (cached) return cached
   const rows = await store.query<{ kind: string; key: string; pv: Numeric; uv: Numeric }>(
     ZONED_OVERVIEW_SQL,
     { ...params, ...filters, limit: topPages },
@@ -77,9 +101,11 @@ export async function zonedOverview(
   }
   days.sort((a, b) => (a.date < b.date ? -1 : 1))
   pages.sort((a, b) => b.pv - a.pv || (a.page < b.page ? -1 : a.page > b.page ? 1 : 0))
-  return {
+  const answer = {
     ...total,
     daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
     top_pages: pages,
   }
+  answers.set(key, fingerprint, answer)
+  return answer
 }
