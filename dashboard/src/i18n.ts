@@ -109,6 +109,8 @@ const zh = {
   health: {
     accepted: '接收',
     rejected: '拒绝',
+    rejectedUnavailable:
+      '按应用或平台筛选时无法统计（被拒绝的请求不一定标明应用），或本进程没有采集器',
     perSecond: '每秒事件（近 1 小时）',
     reasons: '拒绝原因',
     reason: '原因',
@@ -245,6 +247,8 @@ const en: Messages = {
   health: {
     accepted: 'Accepted',
     rejected: 'Rejected',
+    rejectedUnavailable:
+      'Not known per app or platform (a refused request may not say which), or this process runs no collector',
     perSecond: 'Events per second (last hour)',
     reasons: 'Rejections by reason',
     reason: 'Reason',

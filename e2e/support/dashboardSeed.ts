@@ -228,3 +228,35 @@ export async function postEvents(collectorUrl: string, events: unknown[]): Promi
     }
   }
 }
+
+/**
+ * POSTs one event the collector refuses (`user_id` a number: `wrong_type`), answered 400, so
+ * that the health view has one rejection by reason.
+ */
+export async function postRejectedEvent(collectorUrl: string): Promise<void> {
+  const timestamp = Date.now()
+  const response = await fetch(`${collectorUrl}/api/v1/track`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      app_id: 'dev_app',
+      timestamp,
+      sign: computeSign('dev_app', timestamp, 'dev_secret'),
+      sdk_version: 'seed',
+      events: [
+        {
+          event_id: randomUUID(),
+          event_name: 'page_view',
+          user_id: 42,
+          timestamp,
+          platform: 'web',
+          page: '/home',
+          session_id: 'bad',
+          properties: { page_name: 'home' },
+        },
+      ],
+    }),
+  })
+  if (response.status !== 400)
+    throw new Error(`expected 400 for the bad event, got ${response.status}`)
+}
