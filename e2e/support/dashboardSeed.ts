@@ -208,21 +208,26 @@ export const EXPECTED = {
   },
 } as const
 
+/** POSTs one request of `events` signed now for the development app. */
+function postBatch(collectorUrl: string, events: unknown[]): Promise<Response> {
+  const timestamp = Date.now()
+  return fetch(`${collectorUrl}/api/v1/track`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      app_id: 'dev_app',
+      timestamp,
+      sign: computeSign('dev_app', timestamp, 'dev_secret'),
+      sdk_version: 'seed',
+      events,
+    }),
+  })
+}
+
 /** POSTs `events` signed for the development app, 100 per request, each answered 200. */
 export async function postEvents(collectorUrl: string, events: unknown[]): Promise<void> {
   for (let i = 0; i < events.length; i += 100) {
-    const timestamp = Date.now()
-    const response = await fetch(`${collectorUrl}/api/v1/track`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        app_id: 'dev_app',
-        timestamp,
-        sign: computeSign('dev_app', timestamp, 'dev_secret'),
-        sdk_version: 'seed',
-        events: events.slice(i, i + 100),
-      }),
-    })
+    const response = await postBatch(collectorUrl, events.slice(i, i + 100))
     if (response.status !== 200) {
       throw new Error(`seed refused: ${response.status} ${await response.text()}`)
     }
@@ -234,29 +239,19 @@ export async function postEvents(collectorUrl: string, events: unknown[]): Promi
  * that the health view has one rejection by reason.
  */
 export async function postRejectedEvent(collectorUrl: string): Promise<void> {
-  const timestamp = Date.now()
-  const response = await fetch(`${collectorUrl}/api/v1/track`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      app_id: 'dev_app',
-      timestamp,
-      sign: computeSign('dev_app', timestamp, 'dev_secret'),
-      sdk_version: 'seed',
-      events: [
-        {
-          event_id: randomUUID(),
-          event_name: 'page_view',
-          user_id: 42,
-          timestamp,
-          platform: 'web',
-          page: '/home',
-          session_id: 'bad',
-          properties: { page_name: 'home' },
-        },
-      ],
-    }),
-  })
-  if (response.status !== 400)
+  const response = await postBatch(collectorUrl, [
+    {
+      event_id: randomUUID(),
+      event_name: 'page_view',
+      user_id: 42,
+      timestamp: Date.now(),
+      platform: 'web',
+      page: '/home',
+      session_id: 'bad',
+      properties: { page_name: 'home' },
+    },
+  ])
+  if (response.status !== 400) {
     throw new Error(`expected 400 for the bad event, got ${response.status}`)
+  }
 }
