@@ -22,6 +22,10 @@ const D1 = TODAY_START - 3 * DAY + 3_600_000
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 const RANGE = `from=${day(D1 - DAY)}&to=${day(NOW)}&tz=UTC`
 
+/** A JSON answer, read field by field by the assertions (shapes vary by route). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Answer = Record<string, any>
+
 let dataDir: string
 let server: RunningServer
 
@@ -29,7 +33,7 @@ const get = async (path: string, token = 'admin') => {
   const response = await fetch(`${server.url}${path}`, {
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   })
-  return { status: response.status, body: (await response.json()) as Record<string, any> }
+  return { status: response.status, body: (await response.json()) as Answer }
 }
 const send = async (method: string, path: string, body?: unknown, token = 'admin') => {
   const response = await fetch(`${server.url}${path}`, {
@@ -40,7 +44,7 @@ const send = async (method: string, path: string, body?: unknown, token = 'admin
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   })
-  return { status: response.status, body: (await response.json()) as Record<string, any> }
+  return { status: response.status, body: (await response.json()) as Answer }
 }
 
 const USERS = ['u_web_1', 'u_ios_1', 'u_android_1', 'u_web_2']

@@ -36,8 +36,9 @@ describe('warming at start', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'trackpoint-warm-'))
     const errors: Record<string, unknown>[] = []
     const logger: Logger = { info: () => undefined, error: (entry) => errors.push(entry) }
-    const start = () =>
+    const start = (roles?: ('collector' | 'consumer' | 'stats')[]) =>
       startServer({
+        roles,
         config: loadConfig({
           TRACKPOINT_DATA_DIR: dataDir,
           PORT: '0',
@@ -45,7 +46,8 @@ describe('warming at start', () => {
         }),
         logger,
       })
-    const first = await start()
+    // Without the stats role, so that no warm-up runs before the events are stored.
+    const first = await start(['collector', 'consumer'])
     const now = Date.now()
     await createConsumerHandler(first.store!).handle(
       [1, 2, 3, 10].map((n) =>

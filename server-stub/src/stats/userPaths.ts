@@ -38,6 +38,13 @@ export interface UserPaths {
 /** The page of the merged node of a step's pages beyond the kept ones. */
 export const OTHER_PAGE = '(other)'
 
+/** The page views a path is made of: the range's, with a session id, of the filters. */
+const VIEWS = `event_name = 'page_view'
+    AND session_id != ''
+    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+    AND ${FILTER_SQL}`
+
 /**
  * Every distinct path with its sessions. Per session (page views of the range and filters with
  * one non-empty session_id), pages in order of (timestamp, event_id), views of one page in a row
@@ -58,11 +65,9 @@ FROM (
       arraySlice(pages, greatest(toInt64(1), anchor - {depth:UInt32} + 1),
         least(anchor, toInt64({depth:UInt32})))) AS path
   FROM events
-  WHERE event_name = 'page_view'
-    AND session_id != ''
-    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
-    AND ${FILTER_SQL}
+  WHERE ${VIEWS}
+    -- Only sessions that viewed the page: a few of them, so the sort per session is cheap.
+    AND session_id IN (SELECT session_id FROM events WHERE ${VIEWS} AND page = {page:String})
   GROUP BY session_id
   HAVING anchor > 0
 )
