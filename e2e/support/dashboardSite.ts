@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { repoRoot } from './site'
 
-/** The dashboard build the stats role serves (server-stub's DEFAULT_DASHBOARD_DIR). */
+/** The dashboard build the stats role serves (server-stub's defaultDashboardDir()). */
 export const dashboardDir = join(repoRoot, 'dashboard', 'dist')
 
 /** Builds the packages and the dashboard when the dashboard's build is missing. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
@@ -64,9 +64,14 @@ export interface DashboardOptions {
 
 /**
  * The dashboard's build beside this package in the repository: `server-stub/dist/index.mjs` and
- * `server-stub/src/startServer.ts` are both two folders below the root.
+ * `server-stub/src/startServer.ts` are both two folders below the root. Bundled to CommonJS
+ * (the CLI tests' esbuild build), `import.meta.url` is absent: then `dashboard/dist` of the
+ * working directory.
  */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url))
+export function defaultDashboardDir(): string {
+  const here: string | undefined = import.meta.url
+  return here ? fileURLToPath(new URL('../../dashboard/dist', here)) : resolve('dashboard', 'dist')
+}
 
 /** A running server. */
 export interface RunningServer {
@@ -270,7 +275,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const devApp = config.devApp ? config.apps[0] : undefined
       const track = (options.dashboard?.trackUse ?? true) && collector && devApp
       await app.register(dashboardRoutes, {
-        dir: options.dashboard?.dir ?? DEFAULT_DASHBOARD_DIR,
+        dir: options.dashboard?.dir ?? defaultDashboardDir(),
         ...(track && { trackAs: { appId: devApp.app_id, secret: devApp.secrets[0]! } }),
       })
     }
