@@ -31,6 +31,7 @@ export default defineConfig({
             'server-stub/src/**/__tests__/**/*.test.ts',
             'scripts/**/*.test.ts',
             'e2e/pipeline/support/__tests__/*.test.ts',
+            'dashboard/src/**/__tests__/*.test.ts',
           ],
         },
       },

@@ -5,8 +5,9 @@
 // environment as docs/server.md describes (without TRACKPOINT_APPS: the development app
 // `dev_app` / `dev_secret`), and serves the examples: the script-tag one at / with the freshly
 // built /trackpoint.min.js, the built React and Vue ones at /react/ and /vue/, and the Next.js
-// App Router one, exported as a static site (scripts/buildNextExample.mjs), at /next/. Both
-// listen on 127.0.0.1 only.
+// App Router one, exported as a static site (scripts/buildNextExample.mjs), at /next/. The
+// backend serves the dashboard (built by `npm run build`) at /dashboard/. Both listen on
+// 127.0.0.1 only.
 //
 //   PORT           backend port, default 8080
 //   PORT_EXAMPLES  example site port, default 5173
@@ -149,6 +150,7 @@ const main = async () => {
       'Trackpoint — embedded backend (in-process bus, ClickHouse engine) and the examples',
       `  examples       ${site.url}/ (script tag)   ${site.url}/react/   ${site.url}/vue/   ${site.url}/next/`,
       `  collector      ${url}/api/v1/track   health ${url}/api/v1/track/health`,
+      `  dashboard      ${url}/dashboard/  (token: ${backend.adminToken})`,
       `  stats          ${url}/api/stats/overview  (Authorization: Bearer ${backend.adminToken})`,
       `  data           ${config.dataDir}`,
       config.devApp

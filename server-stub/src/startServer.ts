@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
 import { createMemoryBus } from './bus/memoryBus'
@@ -9,6 +10,7 @@ import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
 import { createConsumerMetrics } from './consumer/consumerMetrics'
 import { consumerRoutes, refreshLag } from './consumer/consumerRoutes'
+import { dashboardRoutes } from './dashboard/dashboardRoutes'
 import { createHttpServer, listenHttp, sendJson, type ListeningHttp } from './http/createHttpServer'
 import { defaultPressureLimits, registerLoadShedding } from './http/loadShedding'
 import { createJsonLogger, type Logger } from './http/logger'
@@ -43,6 +45,32 @@ export interface StartServerOptions {
   consumerGroup?: string
   /** Where a consumer group without committed offsets starts. @default 'earliest' */
   consumerStartAt?: 'earliest' | 'latest'
+  /** The dashboard the stats role serves at `/dashboard/`. */
+  dashboard?: DashboardOptions
+}
+
+/** Options of the dashboard served by the stats role. */
+export interface DashboardOptions {
+  /** The dashboard's build. @default the repository's dashboard/dist */
+  dir?: string
+  /**
+   * Whether the dashboard tracks its own use (page views of its views) as the development app
+   * to this server's collector; only ever with the development app (its secret is public) and
+   * the collector role in this process.
+   * @default true
+   */
+  trackUse?: boolean
+}
+
+/**
+ * The dashboard's build beside this package in the repository: `server-stub/dist/index.mjs` and
+ * `server-stub/src/startServer.ts` are both two folders below the root. Bundled to CommonJS
+ * (the CLI tests' esbuild build), `import.meta.url` is absent: then `dashboard/dist` of the
+ * working directory.
+ */
+export function defaultDashboardDir(): string {
+  const here: string | undefined = import.meta.url
+  return here ? fileURLToPath(new URL('../../dashboard/dist', here)) : resolve('dashboard', 'dist')
 }
 
 /** A running server. */
@@ -244,6 +272,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await registerLoadShedding(app, config.pressure ?? defaultPressureLimits())
     app.get(OPENAPI_PATH, (_request, reply) => sendJson(reply, 200, openApiDocument()))
     if (stats) await app.register(statsRoutes, stats)
+    if (stats) {
+      const devApp = config.devApp ? config.apps[0] : undefined
+      const track = (options.dashboard?.trackUse ?? true) && collector && devApp
+      await app.register(dashboardRoutes, {
+        dir: options.dashboard?.dir ?? defaultDashboardDir(),
+        ...(track && { trackAs: { appId: devApp.app_id, secret: devApp.secrets[0]! } }),
+      })
+    }
     if (stats && plan) {
       await app.register(planRoutes, {
         store: plan,
