@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { defaultPressureLimits, PRESSURE_VARS, type PressureLimits } from './http/loadShedding'
 import { UNPLANNED_POLICIES, type UnplannedPolicy } from './plan/planPolicy'
 import { isTimeZone } from './stats/statsRange'
+import { IP_MODES, type IpMode } from './http/minimiseIp'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
 export interface AppConfig {
@@ -111,6 +112,13 @@ export interface Config {
   unplanned?: UnplannedPolicy
   /** `TRACKPOINT_PLAN_TOPIC`: the Kafka topic of installed plans. @default 'tracking_plan' */
   planTopic?: string
+  /**
+   * `TRACKPOINT_IP_MODE`: how much of the client IP an event keeps, applied in the collector
+   * before the event reaches Kafka or ClickHouse: `full`, `truncated` (IPv4 /24, IPv6 /48) or
+   * `none` (see docs/privacy.md).
+   * @default 'truncated'
+   */
+  ipMode?: IpMode
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
 }
@@ -334,6 +342,17 @@ function parseTopic(text: string | undefined): string {
   return text
 }
 
+/** `TRACKPOINT_IP_MODE`, `truncated` when unset. */
+function parseIpMode(text: string | undefined): IpMode {
+  if (text === undefined) return 'truncated'
+  if (!(IP_MODES as readonly string[]).includes(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_IP_MODE must be one of ${IP_MODES.join(', ')}; got ${JSON.stringify(text)}. Example: TRACKPOINT_IP_MODE=truncated`,
+    )
+  }
+  return text as IpMode
+}
+
 /**
  * Reads the configuration of every role from environment variables, checking each value.
  *
@@ -367,5 +386,6 @@ export function loadConfig(env: Env = process.env): Config {
     planPath: set(env, 'TRACKPOINT_PLAN') && resolve(set(env, 'TRACKPOINT_PLAN')!),
     unplanned: parseUnplanned(set(env, 'TRACKPOINT_UNPLANNED')),
     planTopic: parseTopic(set(env, 'TRACKPOINT_PLAN_TOPIC')),
+    ipMode: parseIpMode(set(env, 'TRACKPOINT_IP_MODE')),
   }
 }

@@ -36,7 +36,8 @@ describe('POST /api/v1/track', () => {
     await h.post('/api/v1/track', body)
     const [event] = h.bus.events() as [AcceptedEvent & { extra?: unknown }]
     expect(event.app_id).toBe('app_b')
-    expect(event.client_ip).toBe('127.0.0.1')
+    // TRACKPOINT_IP_MODE's default, truncated: the /24 of the peer.
+    expect(event.client_ip).toBe('127.0.0.0')
     expect(event.received_at).toBeGreaterThanOrEqual(before)
     expect(event.sdk_version).toBe('0.1.0')
     expect(event.app_version).toBe('2.3.1')
