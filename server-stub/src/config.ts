@@ -119,6 +119,13 @@ export interface Config {
    * @default 'truncated'
    */
   ipMode?: IpMode
+  /**
+   * `TRACKPOINT_ERASURE_SALT`: the key of the erasure audit's hash of an erased user id. Set it
+   * (a long random string, kept secret) so that hashes stay comparable when the admin token
+   * changes.
+   * @default the admin token
+   */
+  erasureSalt?: string
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
 }
@@ -387,5 +394,6 @@ export function loadConfig(env: Env = process.env): Config {
     unplanned: parseUnplanned(set(env, 'TRACKPOINT_UNPLANNED')),
     planTopic: parseTopic(set(env, 'TRACKPOINT_PLAN_TOPIC')),
     ipMode: parseIpMode(set(env, 'TRACKPOINT_IP_MODE')),
+    erasureSalt: set(env, 'TRACKPOINT_ERASURE_SALT'),
   }
 }

@@ -208,7 +208,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     : undefined
   const stats =
     roles.has('stats') && adminToken && store
-      ? { store, adminToken, timeZone: config.timeZone }
+      ? {
+          store,
+          adminToken,
+          timeZone: config.timeZone,
+          ...(config.erasureSalt && { erasureSalt: config.erasureSalt }),
+        }
       : undefined
 
   let http: ListeningHttp | undefined

@@ -114,6 +114,7 @@ describe('the embedded server', () => {
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/admin/deliveries/{id}',
       '/api/admin/plan',
+      '/api/admin/users/{user_id}',
       '/api/plan',
       '/api/stats/action/{id}',
       '/api/stats/delivery/{id}',

@@ -20,7 +20,7 @@ export interface ResponseSchema {
 
 /** One operation: a method on a path. */
 export interface RouteSchema {
-  method: 'get' | 'post' | 'put' | 'options'
+  method: 'get' | 'post' | 'put' | 'delete' | 'options'
   /** OpenAPI path, with `{param}` templates. */
   path: string
   summary: string

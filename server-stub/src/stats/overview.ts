@@ -47,8 +47,14 @@ interface DayRow {
 /** How many days' numbers one store keeps in memory (see {@link liveDays}). */
 const REMEMBERED_DAYS = 400
 
-/** Per store: a day's numbers with the rollup's counter of the day they were computed under. */
-const rememberedDays = new WeakMap<EventStore, Map<string, { inserted: number; row: DayRow }>>()
+/**
+ * Per store: a day's numbers with the rollup's counter of the day they were computed under, and
+ * the number of erasures then (an erasure rebuilds a day's counter from fewer rows).
+ */
+const rememberedDays = new WeakMap<
+  EventStore,
+  Map<string, { inserted: number; erasures: number; row: DayRow }>
+>()
 /** Per store: answers reused while no event for their range was stored since. */
 const overviewAnswers = new WeakMap<EventStore, AnswerCache<OverviewStats>>()
 
@@ -178,15 +184,19 @@ async function liveDays(
   const counters = closed?.counters ?? new Map<string, number>()
   const isLive = (day: string) =>
     (day >= live.liveFrom && day <= live.liveTo) || live.changedDays.includes(day)
+  const erasures = closed?.erasures ?? 0
   const known = [...counters]
-    .filter(([day, inserted]) => isLive(day) && remembered.get(day)?.inserted === inserted)
+    .filter(([day, inserted]) => {
+      const kept = remembered.get(day)
+      return isLive(day) && kept?.inserted === inserted && kept.erasures === erasures
+    })
     .map(([day]) => day)
   const rows = await store.query<DayRow>(LIVE_NUMBERS_SQL, { ...live, knownDays: known })
   for (const row of rows) {
     const inserted = counters.get(row.day)
     if (inserted === undefined) continue
     remembered.delete(row.day)
-    remembered.set(row.day, { inserted, row })
+    remembered.set(row.day, { inserted, erasures, row })
     for (const oldest of remembered.keys()) {
       if (remembered.size <= REMEMBERED_DAYS) break
       remembered.delete(oldest)

@@ -117,13 +117,18 @@ export interface ClosedPart {
   fingerprint: string
   /** The rollup's counter (sum of inserted_rows) of each day of the range that has rows. */
   counters: Map<string, number>
+  /**
+   * How many erasures were done so far: an erasure rebuilds days of the rollup, whose counters
+   * may then meet an earlier value again, so numbers are remembered under both.
+   */
+  erasures: number
 }
 
 interface SnapshotRow {
   build: string
   build_rows: number | string
   stored_rows: number | string
-  kind: 'total' | 'day' | 'page' | 'current'
+  kind: 'total' | 'day' | 'page' | 'current' | 'erasures'
   day: string
   page: string
   pv: number | string
@@ -136,8 +141,13 @@ interface SnapshotRow {
 function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undefined {
   const current = new Map<string, number>()
   let snapshot: Snapshot | undefined
+  let erasures = 0
   for (const row of rows) {
     const counts = { pv: Number(row.pv), uv: Number(row.uv) }
+    if (row.kind === 'erasures') {
+      erasures = Number(row.inserted)
+      continue
+    }
     if (row.kind === 'current') {
       current.set(row.day, Number(row.inserted))
       continue
@@ -162,8 +172,9 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
   return {
     snapshot,
     changedDays,
-    fingerprint: `${snapshot.build} ${JSON.stringify(counters)}`,
+    fingerprint: `${snapshot.build} ${erasures} ${JSON.stringify(counters)}`,
     counters: current,
+    erasures,
   }
 }
 

@@ -100,13 +100,15 @@ FROM (
  * many of its rows are stored, and the rollup's current counter per day of the range and of the
  * live days `[{liveFrom}, {liveTo}]`: a closed day whose counter moved since the build got late
  * or replayed events and is recomputed live; all of them together tell whether an answer
- * computed earlier still holds.
+ * computed earlier still holds. Builds made before the latest erasure (DELETE
+ * /api/admin/users/{id}) are never used: they may hold an erased person's state. The `erasures`
+ * row counts the erasures so far, which readers fold into what they remember.
  */
 export const SNAPSHOT_SQL = `
 WITH (
   SELECT argMax(build_id, built_at) FROM overview_snapshots
   WHERE from_date = {from:Date} AND to_date = {to:Date} AND top_pages = {limit:UInt32}
-    AND kind = 'total'
+    AND kind = 'total' AND built_at > (SELECT max(erased_at) FROM erasures)
 ) AS latest
 SELECT toString(build_id) AS build, build_rows,
   (SELECT count() FROM overview_snapshots
@@ -121,7 +123,9 @@ SELECT '', 0, 0, 'current', toString(event_date), '', 0, 0, sum(inserted_rows), 
 FROM page_views_daily
 WHERE event_date BETWEEN {from:Date} AND {to:Date}
   OR event_date BETWEEN {liveFrom:Date} AND {liveTo:Date}
-GROUP BY event_date`
+GROUP BY event_date
+UNION ALL
+SELECT '', 0, 0, 'erasures', '', '', 0, 0, count(), 0 FROM erasures`
 
 /** Page views per page of a build's cells on the given (changed) days. */
 export const CHANGED_CELLS_SQL = `

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { methodNotAllowed, sendError, sendJson } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
 import { readRawBody } from '../http/readBody'
 import type { EventStore } from '../types'
+import { eraseUser } from './eraseUser'
 import { actionStats, deliveryStats, overview, setTargetUsers } from './queries'
 import { isDay, isTimeZone, type StatsRange } from './statsRange'
 import { STATS_ROUTES } from './statsSchemas'
@@ -18,6 +19,11 @@ export interface StatsRoutesOptions {
    * @default 'UTC'
    */
   timeZone?: string
+  /**
+   * The key of the erasure audit's hash of erased user ids (`TRACKPOINT_ERASURE_SALT`).
+   * @default adminToken
+   */
+  erasureSalt?: string
 }
 
 /** The admin body: JSON within 4 KB; over it a 413 the client can read, as the collector's. */
@@ -88,7 +94,9 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
     throw error
   })
 
-  const handlers: Record<string, [method: 'GET' | 'PUT', Handler]> = {
+  // Who erased, for the audit: the role and a fingerprint of the token, never the token.
+  const requestedBy = `admin_token:${createHash('sha256').update(adminToken).digest('hex').slice(0, 12)}`
+  const handlers: Record<string, [method: 'GET' | 'PUT' | 'DELETE', Handler]> = {
     '/api/stats/overview': [
       'GET',
       async (request, reply) => {
@@ -124,6 +132,17 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
           delivery_id: id,
           target_users: target,
         })
+      },
+    ],
+    '/api/admin/users/{user_id}': [
+      'DELETE',
+      async (request, reply) => {
+        const userId = (request.params as { user_id: string }).user_id
+        const erased = await eraseUser(store, userId, {
+          requestedBy,
+          salt: options.erasureSalt ?? adminToken,
+        })
+        sendJson(reply, 200, { code: 200, message: 'erased', ...erased })
       },
     ],
   }

@@ -183,4 +183,47 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
       '413': errorResponse('Body over 4 KB.'),
     },
   },
+  {
+    method: 'delete',
+    path: '/api/admin/users/{user_id}',
+    summary: 'Erase a person (GDPR / PIPL erasure request)',
+    description:
+      'Deletes every event stored under the user id and under each anonymous id first linked to it, their identity links, and the rollup and overview snapshots built from them; records an audit row (who, when, rows removed, a salted hash of the id — never the id). Answers once done: the stats no longer count the person. Idempotent: again, it removes 0 rows.',
+    tags: ['admin'],
+    security: 'bearer',
+    parameters: [
+      {
+        name: 'user_id',
+        in: 'path' as const,
+        required: true,
+        description: 'The identified user id (as sent in user_id after identify()).',
+        schema: { type: 'string', minLength: 1 },
+      },
+    ],
+    responses: {
+      '200': {
+        description: 'Erased.',
+        schema: {
+          type: 'object',
+          required: [
+            'code',
+            'message',
+            'erasure_id',
+            'anonymous_ids',
+            'rows_removed',
+            'subject_hash',
+          ],
+          properties: {
+            code: { const: 200 },
+            message: { type: 'string' },
+            erasure_id: { type: 'string', format: 'uuid' },
+            anonymous_ids: { type: 'integer', minimum: 0 },
+            rows_removed: { type: 'integer', minimum: 0 },
+            subject_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
+        },
+      },
+      ...REFUSALS,
+    },
+  },
 ]

@@ -215,7 +215,7 @@ export const ERASURES_DDL = `CREATE TABLE IF NOT EXISTS erasures (
   erasure_id UUID,
   subject_hash String,
   requested_by String,
-  erased_at DateTime64(3, 'UTC'),
+  erased_at DateTime64(3, 'UTC') DEFAULT now64(3),
   anonymous_ids UInt32,
   rows_removed UInt64
 ) ENGINE = MergeTree
