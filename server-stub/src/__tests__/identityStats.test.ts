@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConsumerHandler } from '../consumer'
-import { DEDUP_WINDOW_MS, deliveryStats, rate, type StatsRange } from '../stats/queries'
+import { DEDUP_WINDOW_MS, deliveryStats, overview, rate, type StatsRange } from '../stats/queries'
 import { eachDay } from '../stats/statsRange'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
@@ -20,8 +20,9 @@ import { acceptedEvent, clearEvents } from './fixtures'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
-const START = Math.floor(Date.now() / DAY) * DAY - 8 * DAY
+const START = Math.floor(Date.now() / DAY) * DAY - 20 * DAY
 const DELIVERIES = ['d0', 'd1']
+const PAGES = ['/onchain', '/rewards', '/profile']
 
 function prng(seed: number) {
   let a = seed >>> 0
@@ -41,9 +42,11 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
 /** The properties the plan requires of each recommendation event. */
 const props = (name: string, delivery_id: string) =>
-  name === 'recommend_complete'
-    ? { delivery_id, action_id: 'a0' }
-    : { delivery_id, content_type: 'card' }
+  name === 'page_view'
+    ? { page_name: 'p' }
+    : name === 'recommend_complete'
+      ? { delivery_id, action_id: 'a0' }
+      : { delivery_id, content_type: 'card' }
 
 /** One device's life: an anonymous part, and the users who log in on it, in order. */
 function makeJourneys(seed: number): AcceptedEvent[] {
@@ -55,9 +58,19 @@ function makeJourneys(seed: number): AcceptedEvent[] {
   /** A stretch of recommendation events by `user_id` on the device `anonymous_id`. */
   const stretch = (t: number, user_id: string, anonymous_id: string | undefined): number => {
     for (let i = 1 + rnd.int(6); i > 0; i -= 1) {
-      const name = rnd.pick(['recommend_impression', 'recommend_click', 'recommend_complete'])
+      const name = rnd.pick([
+        'recommend_impression',
+        'recommend_click',
+        'recommend_complete',
+        'page_view',
+        'page_view',
+      ])
       const delivery_id = rnd.pick(DELIVERIES)
-      const overrides: Partial<AcceptedEvent> = { user_id, timestamp: Math.round(t) }
+      const overrides: Partial<AcceptedEvent> = {
+        user_id,
+        timestamp: Math.round(t),
+        page: rnd.pick(PAGES),
+      }
       if (anonymous_id !== undefined) overrides.anonymous_id = anonymous_id
       events.push(acceptedEvent(name, props(name, delivery_id), overrides))
       t += gap()
@@ -179,6 +192,35 @@ function referenceDelivery(stored: AcceptedEvent[], id: string, range: StatsRang
   }
 }
 
+/** overview of `events` (each event_id once, UTC days), users being people. */
+function referenceOverview(stored: AcceptedEvent[], range: StatsRange) {
+  const events = [...new Map(stored.map((e) => [e.event_id, e])).values()]
+  const personOf = persons(events)
+  const views = events.filter(
+    (e) => e.event_name === 'page_view' && inRange(dayOf(e.timestamp), range),
+  )
+  const counts = (list: AcceptedEvent[]) => ({
+    pv: list.length,
+    uv: new Set(list.map(personOf)).size,
+  })
+  const dates = [...new Set(views.map((e) => dayOf(e.timestamp)))].sort()
+  const from = range.from ?? dates[0]
+  const to = range.to ?? dates[dates.length - 1]
+  return {
+    ...counts(views),
+    daily_stats:
+      from === undefined || to === undefined
+        ? []
+        : eachDay(from, to).map((date) => ({
+            date,
+            ...counts(views.filter((e) => dayOf(e.timestamp) === date)),
+          })),
+    top_pages: [...new Set(views.map((e) => e.page))]
+      .map((page) => ({ page, ...counts(views.filter((e) => e.page === page)) }))
+      .sort((a, b) => b.pv - a.pv || (a.page < b.page ? -1 : 1)),
+  }
+}
+
 let dir: string
 let store: EventStore
 
@@ -234,6 +276,29 @@ describe('a person counted once across the login boundary', () => {
     expect(stats.daily_stats.reduce((sum, d) => sum + d.views, 0)).toBe(1)
   })
 
+  it('a late link changes a past day already answered from a snapshot and the answer cache', async () => {
+    await clearEvents(store)
+    const handler = createConsumerHandler(store)
+    const yesterday = Math.floor(Date.now() / DAY) * DAY - DAY
+    const view = (user_id: string, anonymous_id: string, timestamp: number) =>
+      acceptedEvent('page_view', props('page_view', ''), { user_id, anonymous_id, timestamp })
+    await handler.handle([
+      view('anon-late', 'anon-late', yesterday + 1_000),
+      view('user_late', 'anon-other', yesterday + 2_000),
+    ])
+    const range = { from: dayOf(yesterday), to: dayOf(yesterday) }
+    expect((await overview(store, range)).uv).toBe(2)
+    expect((await overview(store, range)).uv).toBe(2) // now from the answer cache
+    // The link alone, today, and no page view: the rollup's counters of yesterday do not move.
+    await handler.handle([
+      acceptedEvent('user_identify', {}, { user_id: 'user_late', anonymous_id: 'anon-late' }),
+    ])
+    const after = await overview(store, range)
+    expect(after.uv).toBe(1)
+    expect(after.daily_stats).toEqual([{ date: dayOf(yesterday), pv: 2, uv: 1 }])
+    expect(after.top_pages).toEqual([{ page: '/onchain', pv: 2, uv: 1 }])
+  })
+
   describe.each([1, 2, 3])('generated journeys (seed %i)', (seed) => {
     it('equal the reference with links missing, complete, replayed and merged', async () => {
       await clearEvents(store)
@@ -259,6 +324,13 @@ describe('a person counted once across the login boundary', () => {
               referenceDelivery(stored, id, range),
             )
           }
+          // UTC: the rollup, snapshots and the people correction; another zone: from events.
+          const expected = referenceOverview(stored, range)
+          expect(await overview(store, { ...range, topPages: PAGES.length })).toStrictEqual(
+            expected,
+          )
+          const zoned = await overview(store, { ...range, tz: 'Etc/GMT-0', topPages: PAGES.length })
+          expect(zoned).toStrictEqual(expected)
         }
       }
       for (const part of [shuffled.slice(0, half), shuffled.slice(half)]) {
@@ -283,6 +355,10 @@ describe('a person counted once across the login boundary', () => {
       )
       const byPeople = DELIVERIES.map((id) => referenceDelivery(events, id, {}).viewed_users)
       expect(byPeople.reduce((a, b) => a + b)).toBeLessThan(byIds.reduce((a, b) => a + b))
+      const pageViewers = new Set(
+        events.filter((e) => e.event_name === 'page_view').map((e) => e.user_id),
+      ).size
+      expect(referenceOverview(events, {}).uv).toBeLessThan(pageViewers)
       await store.command('OPTIMIZE TABLE events FINAL')
       await store.command('OPTIMIZE TABLE identity_links FINAL')
       await check()

@@ -1,6 +1,11 @@
 import type { EventStore } from '../types'
 import { createAnswerCache, type AnswerCache } from './answerCache'
-import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
+import {
+  CHANGED_CELLS_SQL,
+  LIVE_NUMBERS_SQL,
+  PERSON_CORRECTION_SQL,
+  UNION_USERS_SQL,
+} from './overviewSql'
 import { NO_DAYS, closedSnapshot, dayOf, splitRange, type ClosedPart } from './overviewSnapshot'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
 import { zonedOverview } from './zonedOverview'
@@ -152,15 +157,21 @@ export async function overview(
           snapPages: top.filter(kept),
           otherPages: top.filter((page) => !kept(page)),
         })
+  // The rollup counts ids; people are fewer where links join ids (see PERSON_CORRECTION_SQL).
+  const fewer = await personCorrection(store, parts.range)
   const answer: OverviewStats = {
     // Page views add up across days; unique users do not, so they come from a union.
     pv: days.reduce((sum, day) => sum + day.pv, 0),
-    uv: users.total,
-    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
+    uv: users.total - fewer.total,
+    daily_stats: fillDays(
+      days.map((day) => ({ ...day, uv: day.uv - (fewer.days.get(day.date) ?? 0) })),
+      range,
+      (date) => ({ date, pv: 0, uv: 0 }),
+    ),
     top_pages: top.map((page) => ({
       page,
       pv: pagePv.get(page) ?? 0,
-      uv: users.pages.get(page) ?? 0,
+      uv: (users.pages.get(page) ?? 0) - (fewer.pages.get(page) ?? 0),
     })),
   }
   if (closed) answers.set(key, closed.fingerprint, answer)
@@ -203,6 +214,28 @@ async function liveDays(
     }
   }
   return [...rows, ...known.map((day) => remembered.get(day)?.row as DayRow)]
+}
+
+/** How many ids fewer the people are than the ids, in the range, per day and per page. */
+async function personCorrection(
+  store: EventStore,
+  range: { from: string; to: string },
+): Promise<{ total: number; days: Map<string, number>; pages: Map<string, number> }> {
+  const rows = await store.query<{
+    kind: 'total' | 'day' | 'page'
+    day: string
+    page: string
+    ids: Numeric
+    persons: Numeric
+  }>(PERSON_CORRECTION_SQL, range)
+  const result = { total: 0, days: new Map<string, number>(), pages: new Map<string, number>() }
+  for (const row of rows) {
+    const fewer = num(row.ids) - num(row.persons)
+    if (row.kind === 'total') result.total = fewer
+    else if (row.kind === 'day') result.days.set(row.day, fewer)
+    else result.pages.set(row.page, fewer)
+  }
+  return result
 }
 
 /** Unique viewers of the range and of the top pages: stored states united with live ones. */

@@ -128,7 +128,7 @@ interface SnapshotRow {
   build: string
   build_rows: number | string
   stored_rows: number | string
-  kind: 'total' | 'day' | 'page' | 'current' | 'erasures'
+  kind: 'total' | 'day' | 'page' | 'current' | 'erasures' | 'links'
   day: string
   page: string
   pv: number | string
@@ -142,10 +142,15 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
   const current = new Map<string, number>()
   let snapshot: Snapshot | undefined
   let erasures = 0
+  let links = ''
   for (const row of rows) {
     const counts = { pv: Number(row.pv), uv: Number(row.uv) }
     if (row.kind === 'erasures') {
       erasures = Number(row.inserted)
+      continue
+    }
+    if (row.kind === 'links') {
+      links = String(row.inserted)
       continue
     }
     if (row.kind === 'current') {
@@ -172,7 +177,8 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
   return {
     snapshot,
     changedDays,
-    fingerprint: `${snapshot.build} ${erasures} ${JSON.stringify(counters)}`,
+    // The links decide who is one person: a late link changes past answers.
+    fingerprint: `${snapshot.build} ${erasures} ${links} ${JSON.stringify(counters)}`,
     counters: current,
     erasures,
   }

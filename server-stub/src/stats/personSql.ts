@@ -37,6 +37,14 @@ export function eventsWithPerson(alias = 'e', final = false): string {
     GLOBAL LEFT JOIN ${PERSON_LINKS_SQL} AS ${alias}_links ON ${alias}.user_id = ${alias}_links.linked_id`
 }
 
+/**
+ * A fingerprint of every link (anonymous id → person), as a UInt64: equal fingerprints mean the
+ * same links, so an answer computed under one still counts the same people. A content hash, not
+ * a row count: merges shrink the table without changing a link.
+ */
+export const LINKS_FINGERPRINT_SQL = `SELECT count() + sum(cityHash64(linked_id, linked_person))
+  FROM ${PERSON_LINKS_SQL}`
+
 /** The person of the event row `alias` in a query over {@link eventsWithPerson}(alias). */
 export function personOf(alias = 'e'): string {
   return `if(${alias}_links.linked_person = '', ${alias}.user_id, ${alias}_links.linked_person)`

@@ -1,36 +1,36 @@
 import type { EventStore } from '../types'
 import type { OverviewStats } from './overview'
 import { dayOf, firstRetainedDay } from './overviewSnapshot'
+import { eventsWithPerson, personOf } from './personSql'
 import { fillDays, zonedRangeParams, type StatsRange } from './statsRange'
 
 /**
  * The overview in the days of a time zone other than UTC, straight from `events` (each event
- * once with FINAL, unique users exact). The rollup and the snapshots are kept per UTC day, so
+ * once with FINAL, unique users exact and counted as people). The rollup and the snapshots are kept per UTC day, so
  * they cannot answer a day that runs from 16:00 to 16:00 UTC; this reads the range's page_view
  * rows instead (~1 s over 10 M events, where the UTC overview answers in ~0.1 s). As the UTC
  * overview does, it leaves out UTC days the 3-month TTL removes.
  */
+/** The range's page views, each event once, with its person (stats/personSql.ts). */
+const VIEWS = `(
+  SELECT toDate(e.timestamp, {tz:String}) AS day, e.page AS page, ${personOf()} AS person
+  FROM ${eventsWithPerson('e', true)}
+  WHERE e.event_name = 'page_view'
+    AND e.event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(e.timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+)`
+
 const ZONED_OVERVIEW_SQL = `
-SELECT 'day' AS kind, toString(toDate(timestamp, {tz:String})) AS key,
-  count() AS pv, uniqExact(user_id) AS uv
-FROM events FINAL
-WHERE event_name = 'page_view'
-  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
-GROUP BY key
+SELECT 'day' AS kind, toString(day) AS key, count() AS pv, uniqExact(person) AS uv
+FROM ${VIEWS}
+GROUP BY day
 UNION ALL
-SELECT 'total', '', count(), uniqExact(user_id)
-FROM events FINAL
-WHERE event_name = 'page_view'
-  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+SELECT 'total', '', count(), uniqExact(person)
+FROM ${VIEWS}
 UNION ALL
 SELECT 'page', page, pv, uv FROM (
-  SELECT page, count() AS pv, uniqExact(user_id) AS uv
-  FROM events FINAL
-  WHERE event_name = 'page_view'
-    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+  SELECT page, count() AS pv, uniqExact(person) AS uv
+  FROM ${VIEWS}
   GROUP BY page
   ORDER BY pv DESC, page
   LIMIT {limit:UInt32}
