@@ -119,6 +119,7 @@ describe('the embedded server', () => {
       '/api/stats/action/{id}',
       '/api/stats/delivery/{id}',
       '/api/stats/overview',
+      '/api/stats/sources',
       '/api/v1/track',
       '/api/v1/track/batch',
       '/api/v1/track/debug',

@@ -5,6 +5,7 @@ import { HttpError } from '../http/httpError'
 import { readRawBody } from '../http/readBody'
 import type { EventStore } from '../types'
 import { eraseUser } from './eraseUser'
+import { sourcesStats } from './sourcesStats'
 import { actionStats, deliveryStats, overview, setTargetUsers } from './queries'
 import { isDay, isTimeZone, type StatsRange } from './statsRange'
 import { STATS_ROUTES } from './statsSchemas'
@@ -101,6 +102,12 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
       'GET',
       async (request, reply) => {
         sendJson(reply, 200, await overview(store, dateRange(query(request), timeZone)))
+      },
+    ],
+    '/api/stats/sources': [
+      'GET',
+      async (request, reply) => {
+        sendJson(reply, 200, await sourcesStats(store, dateRange(query(request), timeZone)))
       },
     ],
     '/api/stats/delivery/{id}': [

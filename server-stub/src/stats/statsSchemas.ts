@@ -150,6 +150,42 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     },
   },
   {
+    method: 'get',
+    path: '/api/stats/sources',
+    summary: 'Page views and unique people per traffic source (utm, else referring domain)',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: RANGE,
+    responses: {
+      '200': {
+        description:
+          'Per source, medium and campaign, most page views first (at most 500 rows). Without utm_source a page view counts under its referring domain (medium referral), without either under (direct).',
+        schema: {
+          type: 'object',
+          required: ['sources'],
+          properties: {
+            sources: {
+              type: 'array',
+              maxItems: 500,
+              items: {
+                type: 'object',
+                required: ['source', 'medium', 'campaign', 'pv', 'uv'],
+                properties: {
+                  source: { type: 'string' },
+                  medium: { type: 'string' },
+                  campaign: { type: 'string' },
+                  pv: { type: 'integer', minimum: 1 },
+                  uv: { type: 'integer', minimum: 1 },
+                },
+              },
+            },
+          },
+        },
+      },
+      ...REFUSALS,
+    },
+  },
+  {
     method: 'put',
     path: '/api/admin/deliveries/{id}',
     summary: 'Set a delivery’s target users',
