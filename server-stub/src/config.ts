@@ -64,6 +64,13 @@ export interface CollectorLimits {
    * @default 92
    */
   maxPastDays: number
+  /**
+   * How many days the store keeps events (`TRACKPOINT_RETENTION_DAYS`): the TTL of `events` and
+   * of the page-view rollup, the oldest event time accepted, and the oldest day the stats count.
+   * Unset: the schema's three calendar months (see docs/privacy.md).
+   * @default undefined
+   */
+  retentionDays?: number
 }
 
 /** The configuration of every role, read from the environment by {@link loadConfig}. */
@@ -158,7 +165,7 @@ export class ConfigError extends Error {
 
 const APPS_EXAMPLE = `TRACKPOINT_APPS='[{"app_id":"onchain_app","secrets":["<long random secret>"],"allowed_origins":["https://onchain.example.com"]}]'`
 
-const LIMIT_VARS: Record<keyof CollectorLimits, string> = {
+const LIMIT_VARS: Record<Exclude<keyof CollectorLimits, 'retentionDays'>, string> = {
   maxBodyBytes: 'TRACKPOINT_MAX_BODY_BYTES',
   maxInflatedBytes: 'TRACKPOINT_MAX_INFLATED_BYTES',
   maxEventsPerRequest: 'TRACKPOINT_MAX_EVENTS_PER_REQUEST',
@@ -370,8 +377,11 @@ function parseIpMode(text: string | undefined): IpMode {
 export function loadConfig(env: Env = process.env): Config {
   const apps = parseApps(set(env, 'TRACKPOINT_APPS'))
   const limits = { ...DEFAULT_LIMITS }
-  for (const key of Object.keys(LIMIT_VARS) as (keyof CollectorLimits)[]) {
+  for (const key of Object.keys(LIMIT_VARS) as (keyof typeof LIMIT_VARS)[]) {
     limits[key] = integer(env, LIMIT_VARS[key], DEFAULT_LIMITS[key], 1, 1e9)
+  }
+  if (set(env, 'TRACKPOINT_RETENTION_DAYS') !== undefined) {
+    limits.retentionDays = integer(env, 'TRACKPOINT_RETENTION_DAYS', 92, 1, 3650)
   }
   const pressure = defaultPressureLimits()
   for (const key of Object.keys(PRESSURE_VARS) as (keyof PressureLimits)[]) {

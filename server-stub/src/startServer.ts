@@ -23,6 +23,7 @@ import { statsRoutes } from './stats/statsRoutes'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
+import { applyRetention } from './store/applyRetention'
 
 /** The roles one process can run (`--roles`). */
 export const ROLES = ['collector', 'consumer', 'stats'] as const
@@ -122,6 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? createHttpStore(config.clickhouseUrl)
       : createChdbStore(join(config.dataDir, 'clickhouse'))
   await store?.migrate()
+  if (store && config.limits.retentionDays) await applyRetention(store, config.limits.retentionDays)
 
   let draining = false
   // One registry for the process's roles, with the process, heap and GC metrics once.
@@ -213,6 +215,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           adminToken,
           timeZone: config.timeZone,
           ...(config.erasureSalt && { erasureSalt: config.erasureSalt }),
+          ...(config.limits.retentionDays && { retentionDays: config.limits.retentionDays }),
         }
       : undefined
 

@@ -36,6 +36,8 @@ export interface OverviewOptions extends StatsRange {
    * @default Date.now()
    */
   now?: number
+  /** `TRACKPOINT_RETENTION_DAYS`: days older than the retention are not counted. @default the 3-month TTL */
+  retentionDays?: number
 }
 
 type Numeric = number | string
@@ -84,16 +86,16 @@ export async function overview(
   store: EventStore,
   options: OverviewOptions = {},
 ): Promise<OverviewStats> {
-  const { topPages = 10, now = Date.now(), ...range } = options
+  const { topPages = 10, now = Date.now(), retentionDays, ...range } = options
   if (!Number.isSafeInteger(topPages) || topPages < 0) {
     throw new RangeError(`topPages must be a non-negative integer, got ${topPages}`)
   }
   // The rollup and snapshots are per UTC day: another zone's days are read from the events.
   if (range.tz !== undefined && range.tz !== 'UTC') {
-    return zonedOverview(store, range, topPages, now)
+    return zonedOverview(store, range, topPages, now, retentionDays)
   }
   const { from, to } = rangeParams(range)
-  const parts = splitRange(from, to, now)
+  const parts = splitRange(from, to, now, retentionDays)
   const closed = parts.closed
     ? await closedSnapshot(store, parts.closed, parts.live, topPages)
     : undefined
@@ -158,7 +160,11 @@ export async function overview(
           otherPages: top.filter((page) => !kept(page)),
         })
   // The rollup counts ids; people are fewer where links join ids (see PERSON_CORRECTION_SQL).
-  const fewer = await personCorrection(store, parts.range)
+  // No link at all (the snapshot lookup just read their fingerprint): ids are people.
+  const fewer =
+    closed?.links === '0'
+      ? { total: 0, days: new Map<string, number>(), pages: new Map<string, number>() }
+      : await personCorrection(store, parts.range)
   const answer: OverviewStats = {
     // Page views add up across days; unique users do not, so they come from a union.
     pv: days.reduce((sum, day) => sum + day.pv, 0),

@@ -68,16 +68,23 @@ function addMonths(day: string, n: number): string {
  * overview never counts expired days, so that removal never changes a number it reports (and
  * never changes a snapshot's range without changing its fingerprint).
  */
-export function firstRetainedDay(today: string): string {
+export function firstRetainedDay(today: string, retentionDays?: number): string {
+  // TRACKPOINT_RETENTION_DAYS: the TTL `event_date + INTERVAL n DAY` keeps the last n days.
+  if (retentionDays !== undefined) return addDays(today, 1 - retentionDays)
   let day = addDays(addMonths(today, -RETENTION_MONTHS), -4)
   while (addMonths(day, RETENTION_MONTHS) <= today) day = addDays(day, 1)
   return day
 }
 
 /** Splits `[from, to]` into the closed days (before `now`'s UTC day) and the live rest. */
-export function splitRange(from: string, to: string, now: number): OverviewParts {
+export function splitRange(
+  from: string,
+  to: string,
+  now: number,
+  retentionDays?: number,
+): OverviewParts {
   const today = dayOf(now)
-  const start = maxDay(from, firstRetainedDay(today))
+  const start = maxDay(from, firstRetainedDay(today, retentionDays))
   const lastClosed = addDays(today, -1)
   const closedTo = minDay(to, lastClosed)
   const liveFrom = maxDay(start, addDays(lastClosed, 1))
@@ -122,6 +129,8 @@ export interface ClosedPart {
    * may then meet an earlier value again, so numbers are remembered under both.
    */
   erasures: number
+  /** The links' fingerprint (LINKS_FINGERPRINT_SQL); '0' when no anonymous id is linked. */
+  links: string
 }
 
 interface SnapshotRow {
@@ -181,6 +190,7 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
     fingerprint: `${snapshot.build} ${erasures} ${links} ${JSON.stringify(counters)}`,
     counters: current,
     erasures,
+    links,
   }
 }
 

@@ -25,6 +25,8 @@ export interface StatsRoutesOptions {
    * @default adminToken
    */
   erasureSalt?: string
+  /** `TRACKPOINT_RETENTION_DAYS`: the overview leaves out older days. @default the 3-month TTL */
+  retentionDays?: number
 }
 
 /** The admin body: JSON within 4 KB; over it a 413 the client can read, as the collector's. */
@@ -101,7 +103,13 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
     '/api/stats/overview': [
       'GET',
       async (request, reply) => {
-        sendJson(reply, 200, await overview(store, dateRange(query(request), timeZone)))
+        const range = dateRange(query(request), timeZone)
+        const retention = options.retentionDays
+        sendJson(
+          reply,
+          200,
+          await overview(store, retention ? { ...range, retentionDays: retention } : range),
+        )
       },
     ],
     '/api/stats/sources': [

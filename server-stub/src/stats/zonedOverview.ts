@@ -45,6 +45,7 @@ type Numeric = number | string
  * @param range - Inclusive days of `range.tz`; open bounds follow the data.
  * @param topPages - How many pages `top_pages` lists.
  * @param now - The current time, ms (decides which days the TTL removed).
+ * @param retentionDays - `TRACKPOINT_RETENTION_DAYS`, when set.
  * @throws RangeError when the range or time zone is malformed.
  */
 export async function zonedOverview(
@@ -52,9 +53,10 @@ export async function zonedOverview(
   range: StatsRange,
   topPages: number,
   now: number,
+  retentionDays?: number,
 ): Promise<OverviewStats> {
   const params = zonedRangeParams(range)
-  const retained = firstRetainedDay(dayOf(now))
+  const retained = firstRetainedDay(dayOf(now), retentionDays)
   if (params.from_utc < retained) params.from_utc = retained
   const rows = await store.query<{ kind: string; key: string; pv: Numeric; uv: Numeric }>(
     ZONED_OVERVIEW_SQL,
