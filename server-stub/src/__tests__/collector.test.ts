@@ -44,6 +44,16 @@ describe('POST /api/v1/track', () => {
     expect(event.extra).toBeUndefined()
   })
 
+  it('passes anonymous_id on to the bus, and leaves it out when the client sent none', async () => {
+    const linked = validEvent({ user_id: 'user_42', anonymous_id: 'anon-1' })
+    const old = validEvent()
+    const { status } = await h.post('/api/v1/track/batch', signedBody('app_b', [linked, old]))
+    expect(status).toBe(200)
+    const [first, second] = h.bus.events()
+    expect(first).toMatchObject({ user_id: 'user_42', anonymous_id: 'anon-1' })
+    expect(second).not.toHaveProperty('anonymous_id')
+  })
+
   it('accepts the valid events of a mixed batch and lists the invalid ones with reasons', async () => {
     const good = [validEvent(), validEvent()]
     const events = [good[0], validEvent({ event_name: 'NotSnake' }), good[1], { nope: 1 }]

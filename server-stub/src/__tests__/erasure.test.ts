@@ -1,7 +1,7 @@
 // DELETE /api/admin/users/{user_id} (issue 14) on the embedded server (real HTTP, chdb): the
 // person's rows leave the events, the identity links, the rollup and the overview snapshots;
 // the numbers drop to what the other people make; the audit never holds the ids in clear.
-import { createHmac } from 'node:crypto'
+import { createHmac, randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { silentLogger } from '../http/logger'
 import { startServer, type RunningServer } from '../startServer'
 import type { AcceptedEvent } from '../types'
 import { acceptedEvent } from './fixtures'
+import { postSigned } from './signedPost'
 
 const DAY = 86_400_000
 const today = Math.floor(Date.now() / DAY) * DAY
@@ -96,7 +97,8 @@ describe('erasing a person', () => {
 
     // Answers computed, snapshot built and remembered before the erasure.
     const before = await call('GET', `/api/stats/overview?${range}`)
-    expect(before.body).toMatchObject({ pv: 6, uv: 5 })
+    // anon-p and user_p are one person.
+    expect(before.body).toMatchObject({ pv: 6, uv: 4 })
     expect((await call('GET', `/api/stats/delivery/d1?${range}`)).body.viewed_users).toBe(2)
     const [snapshots] = await store.query<{ n: number }>(
       'SELECT count() AS n FROM overview_snapshots',
@@ -161,6 +163,34 @@ describe('erasing a person', () => {
     const [audits] = await store.query<{ n: number }>('SELECT count() AS n FROM erasures')
     expect(Number(audits?.n)).toBe(2)
   }, 60_000)
+
+  it('counts one person through the collector: anonymous impression, login, click', async () => {
+    const now = Date.now()
+    const wire = (name: string, user_id: string, offset: number) => ({
+      event_id: randomUUID(),
+      event_name: name,
+      user_id,
+      anonymous_id: 'anon-wire',
+      timestamp: now - 60_000 + offset,
+      platform: 'web',
+      page: '/onchain',
+      session_id: 's1',
+      properties: name === 'user_identify' ? {} : { delivery_id: 'd-wire', content_type: 'card' },
+    })
+    // Two requests, as the SDK sends them: before the login, then after it.
+    expect(
+      (await postSigned(server.url!, [wire('recommend_impression', 'anon-wire', 0)])).status,
+    ).toBe(200)
+    const after = [
+      wire('user_identify', 'user_wire', 1_000),
+      wire('recommend_impression', 'user_wire', 2_000),
+      wire('recommend_click', 'user_wire', 3_000),
+    ]
+    expect((await postSigned(server.url!, after)).status).toBe(200)
+    const stats = await call('GET', '/api/stats/delivery/d-wire')
+    expect(stats.body).toMatchObject({ viewed_users: 1, clicked_users: 1, click_rate: 1 })
+    expect((stats.body.daily_stats as { views: number }[]).reduce((n, d) => n + d.views, 0)).toBe(1)
+  })
 
   it('answers 405 with Allow: DELETE for another method', async () => {
     const response = await fetch(`${server.url}/api/admin/users/someone`, {
