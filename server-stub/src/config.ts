@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { defaultPressureLimits, PRESSURE_VARS, type PressureLimits } from './http/loadShedding'
 import { UNPLANNED_POLICIES, type UnplannedPolicy } from './plan/planPolicy'
 import { isTimeZone } from './stats/statsRange'
+import { IP_MODES, type IpMode } from './http/minimiseIp'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
 export interface AppConfig {
@@ -63,6 +64,13 @@ export interface CollectorLimits {
    * @default 92
    */
   maxPastDays: number
+  /**
+   * How many days the store keeps events (`TRACKPOINT_RETENTION_DAYS`): the TTL of `events` and
+   * of the page-view rollup, the oldest event time accepted, and the oldest day the stats count.
+   * Unset: the schema's three calendar months (see docs/privacy.md).
+   * @default undefined
+   */
+  retentionDays?: number
 }
 
 /** The configuration of every role, read from the environment by {@link loadConfig}. */
@@ -111,6 +119,20 @@ export interface Config {
   unplanned?: UnplannedPolicy
   /** `TRACKPOINT_PLAN_TOPIC`: the Kafka topic of installed plans. @default 'tracking_plan' */
   planTopic?: string
+  /**
+   * `TRACKPOINT_IP_MODE`: how much of the client IP an event keeps, applied in the collector
+   * before the event reaches Kafka or ClickHouse: `full`, `truncated` (IPv4 /24, IPv6 /48) or
+   * `none` (see docs/privacy.md).
+   * @default 'truncated'
+   */
+  ipMode?: IpMode
+  /**
+   * `TRACKPOINT_ERASURE_SALT`: the key of the erasure audit's hash of an erased user id. Set it
+   * (a long random string, kept secret) so that hashes stay comparable when the admin token
+   * changes.
+   * @default the admin token
+   */
+  erasureSalt?: string
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
   /**
@@ -158,7 +180,7 @@ export class ConfigError extends Error {
 
 const APPS_EXAMPLE = `TRACKPOINT_APPS='[{"app_id":"onchain_app","secrets":["<long random secret>"],"allowed_origins":["https://onchain.example.com"]}]'`
 
-const LIMIT_VARS: Record<keyof CollectorLimits, string> = {
+const LIMIT_VARS: Record<Exclude<keyof CollectorLimits, 'retentionDays'>, string> = {
   maxBodyBytes: 'TRACKPOINT_MAX_BODY_BYTES',
   maxInflatedBytes: 'TRACKPOINT_MAX_INFLATED_BYTES',
   maxEventsPerRequest: 'TRACKPOINT_MAX_EVENTS_PER_REQUEST',
@@ -349,6 +371,17 @@ function parseTopic(text: string | undefined): string {
   return text
 }
 
+/** `TRACKPOINT_IP_MODE`, `truncated` when unset. */
+function parseIpMode(text: string | undefined): IpMode {
+  if (text === undefined) return 'truncated'
+  if (!(IP_MODES as readonly string[]).includes(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_IP_MODE must be one of ${IP_MODES.join(', ')}; got ${JSON.stringify(text)}. Example: TRACKPOINT_IP_MODE=truncated`,
+    )
+  }
+  return text as IpMode
+}
+
 /**
  * Reads the configuration of every role from environment variables, checking each value.
  *
@@ -359,8 +392,11 @@ function parseTopic(text: string | undefined): string {
 export function loadConfig(env: Env = process.env): Config {
   const apps = parseApps(set(env, 'TRACKPOINT_APPS'))
   const limits = { ...DEFAULT_LIMITS }
-  for (const key of Object.keys(LIMIT_VARS) as (keyof CollectorLimits)[]) {
+  for (const key of Object.keys(LIMIT_VARS) as (keyof typeof LIMIT_VARS)[]) {
     limits[key] = integer(env, LIMIT_VARS[key], DEFAULT_LIMITS[key], 1, 1e9)
+  }
+  if (set(env, 'TRACKPOINT_RETENTION_DAYS') !== undefined) {
+    limits.retentionDays = integer(env, 'TRACKPOINT_RETENTION_DAYS', 92, 1, 3650)
   }
   const pressure = defaultPressureLimits()
   for (const key of Object.keys(PRESSURE_VARS) as (keyof PressureLimits)[]) {
@@ -389,5 +425,7 @@ export function loadConfig(env: Env = process.env): Config {
       0,
       60_000,
     ),
+    ipMode: parseIpMode(set(env, 'TRACKPOINT_IP_MODE')),
+    erasureSalt: set(env, 'TRACKPOINT_ERASURE_SALT'),
   }
 }

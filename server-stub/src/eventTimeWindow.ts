@@ -32,6 +32,8 @@ export interface TimeWindowLimits {
    * store's retention (3 months, the TTL) is a floor this cannot lower: older days are deleted.
    */
   maxPastDays: number
+  /** `TRACKPOINT_RETENTION_DAYS`, when set: the store keeps that many days. */
+  retentionDays?: number
 }
 
 /** The accepted times, inclusive, in ms since the epoch. */
@@ -50,7 +52,7 @@ const DAY_MS = 86_400_000
  * @param limits - The configured bounds.
  */
 export function acceptedWindow(now: number, limits: TimeWindowLimits): TimeWindow {
-  const retained = Date.parse(`${firstRetainedDay(dayOf(now))}T00:00:00Z`)
+  const retained = Date.parse(`${firstRetainedDay(dayOf(now), limits.retentionDays)}T00:00:00Z`)
   return {
     oldest: Math.max(retained, now - limits.maxPastDays * DAY_MS),
     newest: now + limits.maxFutureMs,

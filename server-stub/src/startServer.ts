@@ -28,6 +28,7 @@ import { scheduleWarmUp, warmDashboard } from './stats/warmUp'
 import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
+import { applyRetention } from './store/applyRetention'
 
 /** The roles one process can run (`--roles`). */
 export const ROLES = ['collector', 'consumer', 'stats'] as const
@@ -153,6 +154,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ? createHttpStore(config.clickhouseUrl)
       : createChdbStore(join(config.dataDir, 'clickhouse'))
   await store?.migrate()
+  if (store && config.limits.retentionDays) await applyRetention(store, config.limits.retentionDays)
 
   let draining = false
   // One registry for the process's roles, with the process, heap and GC metrics once.
@@ -254,6 +256,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             const total = Object.values(partitions).reduce((sum, n) => sum + n, 0)
             return { source: 'kafka', total, partitions }
           },
+          ...(config.erasureSalt && { erasureSalt: config.erasureSalt }),
+          ...(config.limits.retentionDays && { retentionDays: config.limits.retentionDays }),
         }
       : undefined
 

@@ -52,7 +52,7 @@ describe('clusterSchema', () => {
   })
 
   it('keeps the small tables whole on every node, replicated cluster-wide', () => {
-    for (const name of ['schema_migrations', 'deliveries', 'overview_snapshots']) {
+    for (const name of ['schema_migrations', 'deliveries', 'overview_snapshots', 'erasures']) {
       const ddl = [schema.schemaMigrationsDdl, ...creates].find((s) =>
         s.startsWith(`CREATE TABLE IF NOT EXISTS ${name} `),
       )
@@ -63,12 +63,14 @@ describe('clusterSchema', () => {
 
   it('runs the materialized views on each shard: from events_local into the local rollup', () => {
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))
-    expect(views).toHaveLength(2)
+    expect(views).toHaveLength(3)
     for (const view of views) {
-      expect(view).toContain('TO page_views_daily_local AS SELECT')
+      expect(view).toMatch(/TO (page_views_daily|identity_links)_local AS SELECT/)
       expect(view).toContain('FROM events_local WHERE')
       expect(view).not.toMatch(/FROM events\b(?!_local)/)
     }
+    // v6 (issue 14): the identity links, written on each shard, sharded by anonymous id.
+    expect(views[2]).toContain('TO identity_links_local AS SELECT')
   })
 
   it('alters both the local and the Distributed table of a sharded table', () => {
@@ -79,6 +81,9 @@ describe('clusterSchema', () => {
       'ALTER TABLE events_local ON CLUSTER tp_cluster',
       'ALTER TABLE events ON CLUSTER tp_cluster',
       // v5 (issue 16): plan_version and unplanned, on the shards and the Distributed table.
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      'ALTER TABLE events ON CLUSTER tp_cluster',
+      // v6 (issue 14): anonymous_id, likewise.
       'ALTER TABLE events_local ON CLUSTER tp_cluster',
       'ALTER TABLE events ON CLUSTER tp_cluster',
     ])

@@ -36,11 +36,22 @@ describe('POST /api/v1/track', () => {
     await h.post('/api/v1/track', body)
     const [event] = h.bus.events() as [AcceptedEvent & { extra?: unknown }]
     expect(event.app_id).toBe('app_b')
-    expect(event.client_ip).toBe('127.0.0.1')
+    // TRACKPOINT_IP_MODE's default, truncated: the /24 of the peer.
+    expect(event.client_ip).toBe('127.0.0.0')
     expect(event.received_at).toBeGreaterThanOrEqual(before)
     expect(event.sdk_version).toBe('0.1.0')
     expect(event.app_version).toBe('2.3.1')
     expect(event.extra).toBeUndefined()
+  })
+
+  it('passes anonymous_id on to the bus, and leaves it out when the client sent none', async () => {
+    const linked = validEvent({ user_id: 'user_42', anonymous_id: 'anon-1' })
+    const old = validEvent()
+    const { status } = await h.post('/api/v1/track/batch', signedBody('app_b', [linked, old]))
+    expect(status).toBe(200)
+    const [first, second] = h.bus.events()
+    expect(first).toMatchObject({ user_id: 'user_42', anonymous_id: 'anon-1' })
+    expect(second).not.toHaveProperty('anonymous_id')
   })
 
   it('accepts the valid events of a mixed batch and lists the invalid ones with reasons', async () => {

@@ -10,6 +10,7 @@ import {
 } from '../collector/createCollector'
 import { createHttpServer, listenHttp, type ListeningHttp } from '../http/createHttpServer'
 import { registerLoadShedding, type PressureLimits } from '../http/loadShedding'
+import type { IpMode } from '../http/minimiseIp'
 import type { AcceptedEvent, EventBus } from '../types'
 
 export const APPS: AppConfig[] = [
@@ -125,6 +126,7 @@ export async function startHarness(
   options: Partial<Omit<CollectorOptions, 'config'>> & {
     limits?: Partial<CollectorLimits>
     trustProxy?: number
+    ipMode?: IpMode
     apps?: AppConfig[]
     /** Registers @fastify/under-pressure with these limits, as startServer does. */
     pressure?: PressureLimits
@@ -143,6 +145,7 @@ export async function startHarness(
       apps: options.apps ?? APPS,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       trustProxy: options.trustProxy ?? 0,
+      ...(options.ipMode && { ipMode: options.ipMode }),
     },
   })
   const app = createHttpServer({ logger: { info: () => undefined, error: (e) => errors.push(e) } })

@@ -50,7 +50,10 @@ describe('createChdbStore', () => {
     const first = await tables()
     expect(first.map((t) => t.name)).toEqual([
       'deliveries',
+      'erasures',
       'events',
+      'identity_links',
+      'identity_links_mv',
       'overview_snapshots',
       'page_views_counted_mv',
       'page_views_daily',

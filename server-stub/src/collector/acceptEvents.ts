@@ -148,6 +148,9 @@ export function acceptEvents(
       event_id: event.event_id,
       event_name: event.event_name,
       user_id: event.user_id,
+      // The device's anonymous id (issue 14): differing from user_id, it links the two.
+      ...(typeof event.anonymous_id === 'string' &&
+        event.anonymous_id !== '' && { anonymous_id: event.anonymous_id }),
       timestamp: eventTime(event),
       // Kept so the device's own reading stays known: timestamp − clock_offset.
       ...(event.clock_offset !== undefined && { clock_offset: event.clock_offset }),

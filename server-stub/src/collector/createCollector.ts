@@ -25,7 +25,7 @@ export const COLLECTOR_VERSION = '0.1.0'
 /** Options of {@link createCollector}. */
 export interface CollectorOptions {
   /** Apps, limits and proxy trust; see `loadConfig`. */
-  config: Pick<Config, 'apps' | 'limits' | 'trustProxy'>
+  config: Pick<Config, 'apps' | 'limits' | 'trustProxy' | 'ipMode'>
   /** Where accepted events go; the answer is 2xx only after `publish` resolved. */
   bus: EventBus
   /**
@@ -151,6 +151,7 @@ export function createCollector(options: CollectorOptions): Collector {
     apps: new Map(config.apps.map((app) => [app.app_id, app])),
     limits: config.limits,
     trustProxy: config.trustProxy,
+    ipMode: config.ipMode ?? 'truncated',
     bus,
     access,
     limiter: createRateLimiter(now),

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyRequest } from 'fastify'
 import type { AppConfig, CollectorLimits } from '../config'
 import { clientIp } from '../http/clientIp'
+import { minimiseIp, type IpMode } from '../http/minimiseIp'
 import { HttpError } from '../http/httpError'
 import type { Logger } from '../http/logger'
 import type { BatchOutcome, EventBus, RefusedEvent } from '../types'
@@ -21,6 +22,8 @@ export interface TrackDeps {
   apps: ReadonlyMap<string, AppConfig>
   limits: CollectorLimits
   trustProxy: number
+  /** What an event keeps of the client IP (`TRACKPOINT_IP_MODE`). */
+  ipMode: IpMode
   bus: EventBus
   access: AccessPolicy
   limiter: RateLimiter
@@ -154,7 +157,12 @@ export function createTrackHandler(deps: TrackDeps) {
       )
     }
 
-    const stamp = { app_id: app.app_id, client_ip: ip, received_at: deps.now() }
+    // The full address served the rate limit and the allow-list above; what goes on is minimised.
+    const stamp = {
+      app_id: app.app_id,
+      client_ip: minimiseIp(ip, deps.ipMode),
+      received_at: deps.now(),
+    }
     const window = acceptedWindow(stamp.received_at, limits)
     const { results, accepted, rejected, unplanned, acceptedIndexes } = acceptEvents(
       envelope,

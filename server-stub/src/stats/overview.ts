@@ -1,6 +1,11 @@
 import type { EventStore } from '../types'
 import { createAnswerCache, type AnswerCache } from './answerCache'
-import { CHANGED_CELLS_SQL, LIVE_NUMBERS_SQL, UNION_USERS_SQL } from './overviewSql'
+import {
+  CHANGED_CELLS_SQL,
+  LIVE_NUMBERS_SQL,
+  PERSON_CORRECTION_SQL,
+  UNION_USERS_SQL,
+} from './overviewSql'
 import { NO_DAYS, closedSnapshot, dayOf, splitRange, type ClosedPart } from './overviewSnapshot'
 import { NO_FILTERS, isFiltered, type StatsFilters } from './statsFilters'
 import { fillDays, rangeParams, type StatsRange } from './statsRange'
@@ -32,6 +37,8 @@ export interface OverviewOptions extends StatsRange {
    * @default Date.now()
    */
   now?: number
+  /** `TRACKPOINT_RETENTION_DAYS`: days older than the retention are not counted. @default the 3-month TTL */
+  retentionDays?: number
 }
 
 type Numeric = number | string
@@ -48,8 +55,14 @@ interface DayRow {
 /** How many days' numbers one store keeps in memory (see {@link liveDays}). */
 const REMEMBERED_DAYS = 400
 
-/** Per store: a day's numbers with the rollup's counter of the day they were computed under. */
-const rememberedDays = new WeakMap<EventStore, Map<string, { inserted: number; row: DayRow }>>()
+/**
+ * Per store: a day's numbers with the rollup's counter of the day they were computed under, and
+ * the number of erasures then (an erasure rebuilds a day's counter from fewer rows).
+ */
+const rememberedDays = new WeakMap<
+  EventStore,
+  Map<string, { inserted: number; erasures: number; row: DayRow }>
+>()
 /** Per store: answers reused while no event for their range was stored since. */
 const overviewAnswers = new WeakMap<EventStore, AnswerCache<OverviewStats>>()
 
@@ -80,16 +93,16 @@ export async function overview(
   options: OverviewOptions = {},
   filters: StatsFilters = NO_FILTERS,
 ): Promise<OverviewStats> {
-  const { topPages = 10, now = Date.now(), ...range } = options
+  const { topPages = 10, now = Date.now(), retentionDays, ...range } = options
   if (!Number.isSafeInteger(topPages) || topPages < 0) {
     throw new RangeError(`topPages must be a non-negative integer, got ${topPages}`)
   }
   // The rollup and snapshots are per UTC day: another zone's days are read from the events.
   if ((range.tz !== undefined && range.tz !== 'UTC') || isFiltered(filters)) {
-    return zonedOverview(store, range, topPages, now, filters)
+    return zonedOverview(store, range, topPages, now, filters, retentionDays)
   }
   const { from, to } = rangeParams(range)
-  const parts = splitRange(from, to, now)
+  const parts = splitRange(from, to, now, retentionDays)
   const closed = parts.closed
     ? await closedSnapshot(store, parts.closed, parts.live, topPages)
     : undefined
@@ -153,15 +166,25 @@ export async function overview(
           snapPages: top.filter(kept),
           otherPages: top.filter((page) => !kept(page)),
         })
+  // The rollup counts ids; people are fewer where links join ids (see PERSON_CORRECTION_SQL).
+  // No link at all (the snapshot lookup just read their fingerprint): ids are people.
+  const fewer =
+    closed?.links === '0'
+      ? { total: 0, days: new Map<string, number>(), pages: new Map<string, number>() }
+      : await personCorrection(store, parts.range)
   const answer: OverviewStats = {
     // Page views add up across days; unique users do not, so they come from a union.
     pv: days.reduce((sum, day) => sum + day.pv, 0),
-    uv: users.total,
-    daily_stats: fillDays(days, range, (date) => ({ date, pv: 0, uv: 0 })),
+    uv: users.total - fewer.total,
+    daily_stats: fillDays(
+      days.map((day) => ({ ...day, uv: day.uv - (fewer.days.get(day.date) ?? 0) })),
+      range,
+      (date) => ({ date, pv: 0, uv: 0 }),
+    ),
     top_pages: top.map((page) => ({
       page,
       pv: pagePv.get(page) ?? 0,
-      uv: users.pages.get(page) ?? 0,
+      uv: (users.pages.get(page) ?? 0) - (fewer.pages.get(page) ?? 0),
     })),
   }
   if (closed) answers.set(key, closed.fingerprint, answer)
@@ -185,21 +208,47 @@ async function liveDays(
   const counters = closed?.counters ?? new Map<string, number>()
   const isLive = (day: string) =>
     (day >= live.liveFrom && day <= live.liveTo) || live.changedDays.includes(day)
+  const erasures = closed?.erasures ?? 0
   const known = [...counters]
-    .filter(([day, inserted]) => isLive(day) && remembered.get(day)?.inserted === inserted)
+    .filter(([day, inserted]) => {
+      const kept = remembered.get(day)
+      return isLive(day) && kept?.inserted === inserted && kept.erasures === erasures
+    })
     .map(([day]) => day)
   const rows = await store.query<DayRow>(LIVE_NUMBERS_SQL, { ...live, knownDays: known })
   for (const row of rows) {
     const inserted = counters.get(row.day)
     if (inserted === undefined) continue
     remembered.delete(row.day)
-    remembered.set(row.day, { inserted, row })
+    remembered.set(row.day, { inserted, erasures, row })
     for (const oldest of remembered.keys()) {
       if (remembered.size <= REMEMBERED_DAYS) break
       remembered.delete(oldest)
     }
   }
   return [...rows, ...known.map((day) => remembered.get(day)?.row as DayRow)]
+}
+
+/** How many ids fewer the people are than the ids, in the range, per day and per page. */
+async function personCorrection(
+  store: EventStore,
+  range: { from: string; to: string },
+): Promise<{ total: number; days: Map<string, number>; pages: Map<string, number> }> {
+  const rows = await store.query<{
+    kind: 'total' | 'day' | 'page'
+    day: string
+    page: string
+    ids: Numeric
+    persons: Numeric
+  }>(PERSON_CORRECTION_SQL, range)
+  const result = { total: 0, days: new Map<string, number>(), pages: new Map<string, number>() }
+  for (const row of rows) {
+    const fewer = num(row.ids) - num(row.persons)
+    if (row.kind === 'total') result.total = fewer
+    else if (row.kind === 'day') result.days.set(row.day, fewer)
+    else result.pages.set(row.page, fewer)
+  }
+  return result
 }
 
 /** Unique viewers of the range and of the top pages: stored states united with live ones. */

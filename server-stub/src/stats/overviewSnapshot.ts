@@ -68,16 +68,23 @@ function addMonths(day: string, n: number): string {
  * overview never counts expired days, so that removal never changes a number it reports (and
  * never changes a snapshot's range without changing its fingerprint).
  */
-export function firstRetainedDay(today: string): string {
+export function firstRetainedDay(today: string, retentionDays?: number): string {
+  // TRACKPOINT_RETENTION_DAYS: the TTL `event_date + INTERVAL n DAY` keeps the last n days.
+  if (retentionDays !== undefined) return addDays(today, 1 - retentionDays)
   let day = addDays(addMonths(today, -RETENTION_MONTHS), -4)
   while (addMonths(day, RETENTION_MONTHS) <= today) day = addDays(day, 1)
   return day
 }
 
 /** Splits `[from, to]` into the closed days (before `now`'s UTC day) and the live rest. */
-export function splitRange(from: string, to: string, now: number): OverviewParts {
+export function splitRange(
+  from: string,
+  to: string,
+  now: number,
+  retentionDays?: number,
+): OverviewParts {
   const today = dayOf(now)
-  const start = maxDay(from, firstRetainedDay(today))
+  const start = maxDay(from, firstRetainedDay(today, retentionDays))
   const lastClosed = addDays(today, -1)
   const closedTo = minDay(to, lastClosed)
   const liveFrom = maxDay(start, addDays(lastClosed, 1))
@@ -117,13 +124,20 @@ export interface ClosedPart {
   fingerprint: string
   /** The rollup's counter (sum of inserted_rows) of each day of the range that has rows. */
   counters: Map<string, number>
+  /**
+   * How many erasures were done so far: an erasure rebuilds days of the rollup, whose counters
+   * may then meet an earlier value again, so numbers are remembered under both.
+   */
+  erasures: number
+  /** The links' fingerprint (LINKS_FINGERPRINT_SQL); '0' when no anonymous id is linked. */
+  links: string
 }
 
 interface SnapshotRow {
   build: string
   build_rows: number | string
   stored_rows: number | string
-  kind: 'total' | 'day' | 'page' | 'current'
+  kind: 'total' | 'day' | 'page' | 'current' | 'erasures' | 'links'
   day: string
   page: string
   pv: number | string
@@ -136,8 +150,18 @@ interface SnapshotRow {
 function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undefined {
   const current = new Map<string, number>()
   let snapshot: Snapshot | undefined
+  let erasures = 0
+  let links = ''
   for (const row of rows) {
     const counts = { pv: Number(row.pv), uv: Number(row.uv) }
+    if (row.kind === 'erasures') {
+      erasures = Number(row.inserted)
+      continue
+    }
+    if (row.kind === 'links') {
+      links = String(row.inserted)
+      continue
+    }
     if (row.kind === 'current') {
       current.set(row.day, Number(row.inserted))
       continue
@@ -162,8 +186,11 @@ function toClosedPart(rows: SnapshotRow[], closedTo: string): ClosedPart | undef
   return {
     snapshot,
     changedDays,
-    fingerprint: `${snapshot.build} ${JSON.stringify(counters)}`,
+    // The links decide who is one person: a late link changes past answers.
+    fingerprint: `${snapshot.build} ${erasures} ${links} ${JSON.stringify(counters)}`,
     counters: current,
+    erasures,
+    links,
   }
 }
 

@@ -14,6 +14,8 @@
  * {changedDays}`.
  */
 
+import { PERSON_LINKS_SQL, LINKS_FINGERPRINT_SQL, eventsWithPerson, personOf } from './personSql'
+
 const LIVE = `(event_date BETWEEN {liveFrom:Date} AND {liveTo:Date}
     OR event_date IN {changedDays:Array(Date)})`
 
@@ -100,13 +102,15 @@ FROM (
  * many of its rows are stored, and the rollup's current counter per day of the range and of the
  * live days `[{liveFrom}, {liveTo}]`: a closed day whose counter moved since the build got late
  * or replayed events and is recomputed live; all of them together tell whether an answer
- * computed earlier still holds.
+ * computed earlier still holds. Builds made before the latest erasure (DELETE
+ * /api/admin/users/{id}) are never used: they may hold an erased person's state. The `erasures`
+ * row counts the erasures so far, which readers fold into what they remember.
  */
 export const SNAPSHOT_SQL = `
 WITH (
   SELECT argMax(build_id, built_at) FROM overview_snapshots
   WHERE from_date = {from:Date} AND to_date = {to:Date} AND top_pages = {limit:UInt32}
-    AND kind = 'total'
+    AND kind = 'total' AND built_at > (SELECT max(erased_at) FROM erasures)
 ) AS latest
 SELECT toString(build_id) AS build, build_rows,
   (SELECT count() FROM overview_snapshots
@@ -121,7 +125,11 @@ SELECT '', 0, 0, 'current', toString(event_date), '', 0, 0, sum(inserted_rows), 
 FROM page_views_daily
 WHERE event_date BETWEEN {from:Date} AND {to:Date}
   OR event_date BETWEEN {liveFrom:Date} AND {liveTo:Date}
-GROUP BY event_date`
+GROUP BY event_date
+UNION ALL
+SELECT '', 0, 0, 'erasures', '', '', 0, 0, count(), 0 FROM erasures
+UNION ALL
+SELECT '', 0, 0, 'links', '', '', 0, 0, (${LINKS_FINGERPRINT_SQL}), 0`
 
 /** Page views per page of a build's cells on the given (changed) days. */
 export const CHANGED_CELLS_SQL = `
@@ -156,3 +164,32 @@ FROM (
   WHERE event_date BETWEEN {from:Date} AND {to:Date} AND page IN {otherPages:Array(String)}
 )
 GROUP BY kind, key`
+
+/**
+ * From ids to people (issue 14). The rollup and the snapshots count user ids; an anonymous id
+ * linked later to a user must count as that user, for days already closed too, and a state
+ * cannot be rewritten. So the overview adds, per scope (the whole range, each day, each page),
+ * `persons - ids` over the page views of the ids that links touch in the range — X: the linked
+ * anonymous ids with a page view in the range, and the people they were linked to. Exact: every
+ * other id is its own person and no person outside X has an id in X, so
+ * |people(S)| = |S| - |S ∩ X| + |people(S ∩ X)|. It reads one column of the range's page views
+ * to find X, then only X's rows; no links in the range, no rows.
+ */
+export const PERSON_CORRECTION_SQL = `
+SELECT multiIf(grouping(event_date) = 0, 'day', grouping(page) = 0, 'page', 'total') AS kind,
+  event_date AS day, page, uniqExact(user_id) AS ids, uniqExact(person) AS persons
+FROM (
+  SELECT e.event_date AS event_date, e.page AS page, e.user_id AS user_id, ${personOf()} AS person
+  FROM ${eventsWithPerson()}
+  WHERE e.event_name = 'page_view'
+    AND e.event_date BETWEEN {from:Date} AND {to:Date}
+    AND e.user_id GLOBAL IN (
+      SELECT arrayJoin([linked_id, linked_person]) FROM ${PERSON_LINKS_SQL}
+      WHERE linked_id GLOBAL IN (
+        SELECT user_id FROM events
+        WHERE event_name = 'page_view' AND event_date BETWEEN {from:Date} AND {to:Date}
+          AND user_id GLOBAL IN (SELECT linked_id FROM ${PERSON_LINKS_SQL})
+      )
+    )
+)
+GROUP BY GROUPING SETS ((event_date), (page), ())`

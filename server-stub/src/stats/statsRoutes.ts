@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { methodNotAllowed, sendError, sendJson } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
@@ -7,6 +7,7 @@ import type { PlanStore } from '../plan/planStore'
 import type { EventStore } from '../types'
 import { actionList } from './actionList'
 import { deliveryList } from './deliveryList'
+import { eraseUser } from './eraseUser'
 import { liveEvents, readCursor } from './liveEvents'
 import {
   issuePartnerToken,
@@ -20,6 +21,7 @@ import type { RejectionLog } from './rejectionLog'
 import { isDay, isTimeZone, type StatsRange } from './statsRange'
 import { readFilters } from './statsFilters'
 import { STATS_ROUTES } from './statsSchemas'
+import { sourcesStats } from './sourcesStats'
 import { trackingHealth, type ConsumerLag } from './trackingHealth'
 import { userPaths } from './userPaths'
 
@@ -39,6 +41,13 @@ export interface StatsRoutesOptions {
   rejections?: RejectionLog
   /** The consumer's lag, as this process knows it. */
   consumerLag?: () => Promise<ConsumerLag>
+  /**
+   * The key of the erasure audit's hash of erased user ids (`TRACKPOINT_ERASURE_SALT`).
+   * @default adminToken
+   */
+  erasureSalt?: string
+  /** `TRACKPOINT_RETENTION_DAYS`: the overview leaves out older days. @default the 3-month TTL */
+  retentionDays?: number
 }
 
 /** The admin body: JSON within 4 KB; over it a 413 the client can read, as the collector's. */
@@ -162,6 +171,9 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
 
   const range = (request: FastifyRequest) => dateRange(query(request), timeZone)
   const filters = (request: FastifyRequest) => readFilters(query(request))
+  const retention = options.retentionDays ? { retentionDays: options.retentionDays } : {}
+  // Who erased, for the audit: the role and a fingerprint of the token, never the token.
+  const requestedBy = `admin_token:${createHash('sha256').update(adminToken).digest('hex').slice(0, 12)}`
 
   /** Handlers by method and path; `partner` marks the ones a partner token may call. */
   const handlers: Record<string, { partner?: boolean; handler: Handler }> = {
@@ -181,8 +193,17 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
     'GET /api/stats/overview': {
       handler: async (request, reply) => {
         const topPages = integer(query(request), 'limit', 1, 100, 10)
-        const answer = await overview(store, { ...range(request), topPages }, filters(request))
+        const answer = await overview(
+          store,
+          { ...range(request), topPages, ...retention },
+          filters(request),
+        )
         sendJson(reply, 200, answer)
+      },
+    },
+    'GET /api/stats/sources': {
+      handler: async (request, reply) => {
+        sendJson(reply, 200, await sourcesStats(store, range(request), filters(request)))
       },
     },
     'GET /api/stats/delivery/{id}': {
@@ -303,6 +324,16 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
         const token = await revokePartnerToken(store, param(request))
         if (!token) throw new HttpError(404, `No partner token has the id ${param(request)}`)
         sendJson(reply, 200, token)
+      },
+    },
+    'DELETE /api/admin/users/{user_id}': {
+      handler: async (request, reply) => {
+        const userId = (request.params as { user_id: string }).user_id
+        const erased = await eraseUser(store, userId, {
+          requestedBy,
+          salt: options.erasureSalt ?? adminToken,
+        })
+        sendJson(reply, 200, { code: 200, message: 'erased', ...erased })
       },
     },
     'PUT /api/admin/deliveries/{id}': {

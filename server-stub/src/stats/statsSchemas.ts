@@ -264,6 +264,42 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
   },
   {
     method: 'get',
+    path: '/api/stats/sources',
+    summary: 'Page views and unique people per traffic source (utm, else referring domain)',
+    tags: ['stats'],
+    security: 'bearer',
+    parameters: [...RANGE, ...FILTERS],
+    responses: {
+      '200': {
+        description:
+          'Per source, medium and campaign, most page views first (at most 500 rows). Without utm_source a page view counts under its referring domain (medium referral), without either under (direct).',
+        schema: {
+          type: 'object',
+          required: ['sources'],
+          properties: {
+            sources: {
+              type: 'array',
+              maxItems: 500,
+              items: {
+                type: 'object',
+                required: ['source', 'medium', 'campaign', 'pv', 'uv'],
+                properties: {
+                  source: { type: 'string' },
+                  medium: { type: 'string' },
+                  campaign: { type: 'string' },
+                  pv: { type: 'integer', minimum: 1 },
+                  uv: { type: 'integer', minimum: 1 },
+                },
+              },
+            },
+          },
+        },
+      },
+      ...REFUSALS,
+    },
+  },
+  {
+    method: 'get',
     path: '/api/stats/deliveries',
     summary: 'The deliveries the token may read, with their reach',
     description:
@@ -549,6 +585,49 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
       },
       ...REFUSALS,
       '413': errorResponse('Body over 4 KB.'),
+    },
+  },
+  {
+    method: 'delete',
+    path: '/api/admin/users/{user_id}',
+    summary: 'Erase a person (GDPR / PIPL erasure request)',
+    description:
+      'Deletes every event stored under the user id and under each anonymous id first linked to it, their identity links, and the rollup and overview snapshots built from them; records an audit row (who, when, rows removed, a salted hash of the id — never the id). Answers once done: the stats no longer count the person. Idempotent: again, it removes 0 rows.',
+    tags: ['admin'],
+    security: 'bearer',
+    parameters: [
+      {
+        name: 'user_id',
+        in: 'path' as const,
+        required: true,
+        description: 'The identified user id (as sent in user_id after identify()).',
+        schema: { type: 'string', minLength: 1 },
+      },
+    ],
+    responses: {
+      '200': {
+        description: 'Erased.',
+        schema: {
+          type: 'object',
+          required: [
+            'code',
+            'message',
+            'erasure_id',
+            'anonymous_ids',
+            'rows_removed',
+            'subject_hash',
+          ],
+          properties: {
+            code: { const: 200 },
+            message: { type: 'string' },
+            erasure_id: { type: 'string', format: 'uuid' },
+            anonymous_ids: { type: 'integer', minimum: 0 },
+            rows_removed: { type: 'integer', minimum: 0 },
+            subject_hash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
+        },
+      },
+      ...REFUSALS,
     },
   },
 ]

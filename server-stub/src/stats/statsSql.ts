@@ -1,7 +1,10 @@
+import { eventsWithPerson, personOf } from './personSql'
+
 /**
- * The SQL of the stats API, shared by both stores. Every number is exact over duplicate rows
+ * The SQL of the stats API, shared by both stores. Users are people (stats/personSql.ts): an
+ * anonymous id counts as the user it was first linked to. Every number is exact over duplicate rows
  * (a replayed insert leaves a second copy of an event until a merge, which may never come):
- * - unique users: `uniqExact(user_id)`, which duplicates cannot change;
+ * - unique users: `uniqExact(person)`, which duplicates cannot change;
  * - event counts: `FROM events FINAL`, which collapses rows with the same key (event_id);
  * - §六 counts: a fold over sorted timestamps, where a duplicate is 0 ms after its twin and so
  *   never counted twice.
@@ -14,8 +17,9 @@
 import { FILTER_SQL } from './statsFilters'
 
 /**
- * §六: recommend_impression / recommend_click count once per (event, user, delivery) within
- * 24 h. Per (event_name, user_id) of the delivery, over its timestamps `ts` in order, the first
+ * §六: recommend_impression / recommend_click count once per (event, person, delivery) within
+ * 24 h: an impression before login and one after it within 24 h count once. Per (event_name,
+ * person) of the delivery, over its timestamps `ts` in order, the first
  * counts and a later one counts when it is at least `{window}` ms after the last COUNTED one
  * (so impressions every 23 h count every other one, as the seed's "no counted event in the
  * past 24 h" check would). That greedy rule is sequential; done event by event (arrayFold over
@@ -41,13 +45,14 @@ const COUNTED_RECOMMENDATIONS = `
       range(toUInt64(intDiv(ts[-1] - ts[1], {window:Int64}) + 1)),
       (toUInt64(1), CAST([], 'Array(Int64)'))).2) AS counted_at
   FROM (
-    SELECT event_name, arraySort(groupArray(toUnixTimestamp64Milli(timestamp))) AS ts
-    FROM events
-    WHERE event_name IN ('recommend_impression', 'recommend_click')
-      AND delivery_id = {id:String}
-      AND event_date <= {to_utc:Date}
+    SELECT e.event_name AS event_name,
+      arraySort(groupArray(toUnixTimestamp64Milli(e.timestamp))) AS ts
+    FROM ${eventsWithPerson()}
+    WHERE e.event_name IN ('recommend_impression', 'recommend_click')
+      AND e.delivery_id = {id:String}
+      AND e.event_date <= {to_utc:Date}
       AND ${FILTER_SQL}
-    GROUP BY event_name, user_id
+    GROUP BY e.event_name, ${personOf()}
   )`
 
 /** Daily views and clicks (§六 rule) and completions (each event once) of one delivery. */
@@ -76,17 +81,17 @@ FROM (
 GROUP BY date
 ORDER BY date`
 
-/** Unique viewing, clicking and completing users of one delivery over the range. */
+/** Unique viewing, clicking and completing people of one delivery over the range. */
 export const DELIVERY_USERS_SQL = `
 SELECT
-  uniqExactIf(user_id, event_name = 'recommend_impression') AS viewed_users,
-  uniqExactIf(user_id, event_name = 'recommend_click') AS clicked_users,
-  uniqExactIf(user_id, event_name = 'recommend_complete') AS completed_users
-FROM events
-WHERE event_name IN ('recommend_impression', 'recommend_click', 'recommend_complete')
-  AND delivery_id = {id:String}
-  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+  uniqExactIf(${personOf()}, e.event_name = 'recommend_impression') AS viewed_users,
+  uniqExactIf(${personOf()}, e.event_name = 'recommend_click') AS clicked_users,
+  uniqExactIf(${personOf()}, e.event_name = 'recommend_complete') AS completed_users
+FROM ${eventsWithPerson()}
+WHERE e.event_name IN ('recommend_impression', 'recommend_click', 'recommend_complete')
+  AND e.delivery_id = {id:String}
+  AND e.event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(e.timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
   AND ${FILTER_SQL}`
 
 /** The latest target users set for a delivery (the last PUT wins, see DELIVERIES_DDL). */

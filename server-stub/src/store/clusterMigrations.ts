@@ -19,19 +19,29 @@ export interface ClusterSchema {
  * impression of one (user, delivery) — lands on one shard, which is why FINAL (the collapse of
  * replays) and §六's per-user fold stay exact when each shard computes its part. The rollup is
  * written only by its materialized view on each shard's own `events_local`, so its key matters
- * only for the backfill; its exact states merge across shards when read.
+ * only for the backfill; its exact states merge across shards when read. identity_links, also
+ * written by a view on each shard, is read whole (GLOBAL JOIN, see stats/personSql.ts): its `min`
+ * merges across shards like the rollup's states.
  */
 const SHARDED: Record<string, string> = {
   events: 'cityHash64(user_id)',
   page_views_daily: 'cityHash64(page)',
+  identity_links: 'cityHash64(anonymous_id)',
 }
 
 /**
  * Small tables every node holds whole (replicated across the cluster, not sharded): the
  * version table, target users per delivery, and overview snapshots (built from the Distributed
- * rollup, read back by their build id from whichever node the stats role asks).
+ * rollup, read back by their build id from whichever node the stats role asks), and the
+ * erasure audit.
  */
-const GLOBAL = new Set(['schema_migrations', 'deliveries', 'overview_snapshots', 'partner_tokens'])
+const GLOBAL = new Set([
+  'schema_migrations',
+  'deliveries',
+  'overview_snapshots',
+  'partner_tokens',
+  'erasures',
+])
 
 const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 

@@ -5,6 +5,8 @@ export type EventRow = {
   event_id: string
   event_name: string
   user_id: string
+  /** The device's anonymous id; '' from clients older than issue 14. */
+  anonymous_id: string
   /**
    * Epoch milliseconds, the device's reading corrected by `clock_offset`; ClickHouse reads a
    * number into DateTime64(3) as milliseconds.
@@ -40,6 +42,7 @@ export function toEventRow(event: AcceptedEvent): EventRow {
     event_id: event.event_id,
     event_name: event.event_name,
     user_id: event.user_id,
+    anonymous_id: typeof event.anonymous_id === 'string' ? event.anonymous_id : '',
     timestamp: event.timestamp,
     clock_offset: event.clock_offset ?? 0,
     app_id: event.app_id ?? '',

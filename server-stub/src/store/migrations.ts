@@ -180,6 +180,48 @@ ADD COLUMN IF NOT EXISTS plan_version UInt32 DEFAULT 0,
 ADD COLUMN IF NOT EXISTS unplanned Array(LowCardinality(String)) DEFAULT []`
 
 /**
+ * The device's anonymous id beside `user_id` (issue 14): equal to it before login, different
+ * after `identify()`, when the event links the two. Older clients omit it: ''.
+ */
+export const EVENTS_ANONYMOUS_ID_DDL = `ALTER TABLE events
+ADD COLUMN IF NOT EXISTS anonymous_id String DEFAULT ''`
+
+/**
+ * Which user each anonymous id was first linked to: one row per anonymous id and insert,
+ * holding the least (timestamp, user_id) of the insert's events whose anonymous_id differs from
+ * their user_id. `min` is idempotent and order-blind, so replays, late events and merges never
+ * change the answer, and the first link stays first whatever arrives later (a shared device
+ * whose next user logs in without `reset()` does not move the first user's anonymous past).
+ * Small: one row per anonymous id that ever logged in, after merges.
+ */
+export const IDENTITY_LINKS_DDL = `CREATE TABLE IF NOT EXISTS identity_links (
+  anonymous_id String,
+  first_link SimpleAggregateFunction(min, Tuple(DateTime64(3, 'UTC'), String))
+) ENGINE = AggregatingMergeTree
+ORDER BY anonymous_id`
+
+/** Feeds identity_links from every insert into events. */
+export const IDENTITY_LINKS_MV_DDL = `CREATE MATERIALIZED VIEW IF NOT EXISTS identity_links_mv
+TO identity_links AS SELECT anonymous_id, min((timestamp, user_id)) AS first_link
+FROM events WHERE anonymous_id != '' AND anonymous_id != user_id
+GROUP BY anonymous_id`
+
+/**
+ * Who erased whom (`DELETE /api/admin/users/{id}`): never the id in clear, only its salted
+ * SHA-256 (the salt is per deployment, in the data dir), so the table proves that a request
+ * was honoured without keeping the person it was about.
+ */
+export const ERASURES_DDL = `CREATE TABLE IF NOT EXISTS erasures (
+  erasure_id UUID,
+  subject_hash String,
+  requested_by String,
+  erased_at DateTime64(3, 'UTC') DEFAULT now64(3),
+  anonymous_ids UInt32,
+  rows_removed UInt64
+) ENGINE = MergeTree
+ORDER BY (erased_at, erasure_id)`
+
+/**
  * Partner tokens (B-side, issue 12): each scoped to a set of delivery ids. Only the token's
  * sha256 is stored; the token itself is shown once when issued. Issuing inserts a row and
  * revoking inserts it again with `revoked_at` set and a later `updated_at`, so
@@ -197,7 +239,12 @@ export const PARTNER_TOKENS_DDL = `CREATE TABLE IF NOT EXISTS partner_tokens (
 ORDER BY id`
 
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
-export const EVENT_TABLES = ['events', 'page_views_daily', 'overview_snapshots'] as const
+export const EVENT_TABLES = [
+  'events',
+  'page_views_daily',
+  'overview_snapshots',
+  'identity_links',
+] as const
 
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -219,5 +266,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 4, name: 'device clock offset of events', statements: [EVENTS_CLOCK_OFFSET_DDL] },
   { version: 5, name: 'tracking plan version of events', statements: [EVENTS_PLAN_DDL] },
+  {
+    version: 6,
+    name: 'anonymous ids, identity links and erasures',
+    statements: [EVENTS_ANONYMOUS_ID_DDL, IDENTITY_LINKS_DDL, IDENTITY_LINKS_MV_DDL, ERASURES_DDL],
+  },
   { version: 7, name: 'partner tokens', statements: [PARTNER_TOKENS_DDL] },
 ]
