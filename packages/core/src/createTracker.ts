@@ -248,34 +248,41 @@ export function createTracker(options: TrackerOptions): Tracker {
   /** Opted out: what waits in memory, the stored queue and the ids go; this tab stops sending. */
   const forget = () => {
     pending.length = 0
-    identity.forget()
     releaseLeadership()
     delivery.resign()
-    void queue
-      .clear()
-      .catch((cause: unknown) =>
-        reporter.error({ kind: 'storage', message: 'Deleting the queue failed', cause }),
-      )
+    // Events are stored only after consent, which stores the anonymous id: without one there
+    // is nothing to delete, and opening IndexedDB to look would create its database.
+    if (decisions.get('anon'))
+      void queue
+        .clear()
+        .catch((cause: unknown) =>
+          reporter.error({ kind: 'storage', message: 'Deleting the queue failed', cause }),
+        )
+    identity.forget()
   }
-  // Denied from the start (Global Privacy Control, or an opt-out in a tab that could not
-  // delete) while an earlier visit stored ids: delete them and the queue now.
-  if (consent === 'denied' && decisions.get('anon')) forget()
+  // Denied from the start (Global Privacy Control, or an opt-out that a closing tab could not
+  // finish) while an earlier visit stored ids: delete them and the queue now.
+  if (consent === 'denied') forget()
 
+  /**
+   * Applies a consent decision: `denied` drops what waits in memory, deletes the stored queue
+   * and the ids and stops sending; `granted` stores the ids and sends what waited. `stored`:
+   * the decision came from another tab, which already stored it. The order of the writes lets
+   * the other tabs follow: they see the ids before a grant, and an opt-out while they still
+   * see the ids (so they delete what they stored meanwhile too).
+   */
   const decide = (next: Consent, stored?: boolean) => {
     const changed = next !== consent
     consent = next
-    if (!changed) {
-      // Already so (by default, or Global Privacy Control): only the decision is stored below.
-    } else if (next === 'denied') {
-      forget()
-    } else {
-      // The ids first: a tab that sees the decision then sees them too, and takes them up.
+    if (changed && next === 'granted') {
       identity.persist()
       releaseLeadership = elect()
       drainLater()
     }
+    // Also when unchanged (the default, or Global Privacy Control): the answer is kept.
     if (!stored) decisions.set('consent', next)
-    if (changed)
+    if (changed) {
+      if (next === 'denied') forget()
       for (const listener of [...listeners]) {
         try {
           listener(next)
@@ -283,6 +290,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           reporter.error({ kind: 'internal', message: 'A consent listener failed', cause })
         }
       }
+    }
   }
   /** A decision taken in another tab of the app applies here too. */
   const onStorage = ({ key, newValue }: StorageEvent) => {
