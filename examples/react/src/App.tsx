@@ -1,6 +1,7 @@
 import { Impression, usePageView } from '@trackpoint/react'
 import { ActionCard } from './components/ActionCard'
 import { Navbar } from './components/Navbar'
+import { PrivacyToggle } from './components/PrivacyToggle'
 import { RecommendationCard } from './components/RecommendationCard'
 import { actions, banner, deliveries } from '../../shared/onchainData'
 
@@ -32,6 +33,7 @@ export function App() {
           Sponsored: Onchain Summer — bridge, swap and mint for double points this week.
         </Impression>
       </main>
+      <PrivacyToggle />
     </>
   )
 }
