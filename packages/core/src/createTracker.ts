@@ -256,7 +256,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       void queue
         .clear()
         .catch((cause: unknown) =>
-          reporter.error({ kind: 'storage', message: 'Deleting the queue failed', cause }),
+          reporter.error({ kind: 'storage', message: 'IndexedDB failed', cause }),
         )
     identity.forget()
   }
@@ -283,11 +283,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!stored) decisions.set('consent', next)
     if (changed) {
       if (next === 'denied') forget()
-      for (const listener of [...listeners]) {
+      for (const listener of listeners) {
         try {
           listener(next)
         } catch (cause) {
-          reporter.error({ kind: 'internal', message: 'A consent listener failed', cause })
+          reporter.error({ kind: 'internal', message: 'onConsentChange listener failed', cause })
         }
       }
     }
