@@ -4,6 +4,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from './support/fixtures'
 import type { Collector } from './support/collector'
+import { bundleIntegrity, startPageSite } from './support/pageSite'
 import {
   APP_ID,
   SECRET,
@@ -255,3 +256,83 @@ test("utm parameters of the landing URL are on that session's page views, not th
   expect(next!.session_id).not.toBe(landing!.session_id)
   expect(next!.properties).toEqual({ page_name: 'next-session' })
 })
+
+/** docs/consent.md's script-tag cookie banner: the async snippet with `consent: 'pending'`. */
+const bannerPage = (collectorUrl: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>banner</title>
+<script>
+  !function(w,n){w[n]=w[n]||function(){(w[n].q=w[n].q||[]).push(arguments)}}(window,'trackpoint')
+  trackpoint('init', ${JSON.stringify({ endpoint: collectorUrl, appId: APP_ID, secret: SECRET, consent: 'pending', batchSize: 1, flushInterval: 200, autoCapture: { webVitals: false } })})
+</script>
+<script async src="/trackpoint.min.js" integrity="${bundleIntegrity()}" crossorigin="anonymous"></script>
+</head><body>
+<div id="cookie-banner" hidden>
+  We use analytics to improve this site.
+  <button onclick="answer('granted')">Accept</button>
+  <button onclick="answer('denied')">Decline</button>
+</div>
+<button id="card" onclick="trackpoint('track', 'card_click', { card_id: 'c_1' })">card</button>
+<script>
+  function answer(consent) {
+    trackpoint('setConsent', consent)
+    document.getElementById('cookie-banner').hidden = true
+  }
+  trackpoint(function (tracker) {
+    document.getElementById('cookie-banner').hidden = tracker.consent !== 'pending'
+  })
+</script>
+</body></html>`
+
+for (const answer of ['Accept', 'Decline'] as const) {
+  test(`the script-tag cookie banner of docs/consent.md: ${answer}`, async ({
+    page,
+    collector,
+  }) => {
+    const site = await startPageSite({ '/index.html': bannerPage(collector.url) })
+    try {
+      await page.goto(`${site.url}/`)
+      const banner = page.locator('#cookie-banner')
+      await expect(banner).toBeVisible()
+      await page.locator('#card').click() // tracked while pending: waits in memory
+      expect(await databases(page)).toEqual([])
+      await banner.getByRole('button', { name: answer }).click()
+      await expect(banner).toBeHidden()
+      if (answer === 'Accept') {
+        // The auto-captured page_view and the click waited, and are sent now.
+        await expect
+          .poll(() => collector.received.map((e) => e.event_name).sort())
+          .toEqual(['card_click', 'page_view'])
+      } else {
+        await page.locator('#card').click()
+        await page.evaluate(() =>
+          (window as unknown as { trackpoint: (c: string) => void }).trackpoint('flush'),
+        )
+      }
+      // Answered once: the next page does not ask again.
+      await page.reload()
+      await page.waitForFunction(() => (window as { Trackpoint?: unknown }).Trackpoint)
+      await page.evaluate(
+        () =>
+          new Promise((resolve) =>
+            (window as unknown as { trackpoint: (f: () => void) => void }).trackpoint(() =>
+              resolve(undefined),
+            ),
+          ),
+      )
+      await expect(banner).toBeHidden()
+      await page.goto(`${site.url}/elsewhere`)
+      await collectorQuiet(collector)
+      if (answer === 'Decline') {
+        expect(collector.requests).toEqual([])
+        expect(await databases(page)).toEqual([])
+      } else {
+        // The reloaded page's page_view is sent without asking.
+        expect(
+          collector.received.filter((e) => e.event_name === 'page_view').length,
+        ).toBeGreaterThanOrEqual(2)
+      }
+    } finally {
+      await site.close()
+    }
+  })
+}
