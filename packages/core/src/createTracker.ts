@@ -240,11 +240,6 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (granted()) releaseLeadership = elect()
 
   const listeners = new Set<(consent: Consent) => void>()
-  /**
-   * Applies a consent decision: `denied` drops what waits in memory, deletes the stored queue
-   * and the ids and stops sending; `granted` stores the ids and sends what waited. `stored`:
-   * the decision came from another tab, which already stored it.
-   */
   /** Opted out: what waits in memory, the stored queue and the ids go; this tab stops sending. */
   const forget = () => {
     pending.length = 0
@@ -259,6 +254,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           reporter.error({ kind: 'storage', message: 'IndexedDB failed', cause }),
         )
     identity.forget()
+    sampled = isSampledIn(identity.userId, sampleRate)
   }
   // Denied from the start (Global Privacy Control, or an opt-out that a closing tab could not
   // finish) while an earlier visit stored ids: delete them and the queue now.
