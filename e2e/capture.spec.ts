@@ -257,10 +257,11 @@ test('the snippet replays the calls made before the bundle loaded, in order', as
     trackpoint('track', 'card_click', { card_id: 'c_after_load' })
     trackpoint('flush')
   })
-  await expect.poll(() => collector.received.length).toBe(3)
+  await expect.poll(() => collector.received.length).toBe(4)
   expect(
     collector.received.map((e) => [e.event_name, e.properties?.card_id ?? e.properties?.page_name]),
   ).toEqual([
+    ['user_identify', undefined], // the replayed identify() links the anonymous id, once
     ['card_click', 'c_before_load'],
     ['page_view', '/'], // auto-capture starts once the queue has been replayed
     ['card_click', 'c_after_load'],

@@ -139,5 +139,32 @@ for (const example of ['react', 'vue'] satisfies ExampleName[]) {
         ['recommend_complete', { delivery_id: 'dlv_demo_002', action_id: 'act_stake_004' }],
       ])
     })
+
+    test('the analytics switch re-renders through useConsent; opted out, clicks do not arrive', async ({
+      page,
+      collector,
+    }) => {
+      await page.goto(site.url)
+      await arrived(collector, 'page_view', { page_name: 'onchain_landing', referrer: '' })
+      const privacy = page.getByTestId('privacy')
+      const nav = page.getByRole('navigation')
+      await expect(privacy).toContainText('Analytics: on')
+      await privacy.getByRole('button', { name: 'Turn analytics off' }).click()
+      await expect(privacy).toContainText('Analytics: off')
+      await nav.getByRole('button', { name: 'Rewards' }).click()
+      // The opt-out is kept: after a reload the first render already shows it.
+      await page.reload()
+      await expect(privacy).toContainText('Analytics: off')
+      await nav.getByRole('button', { name: 'Profile' }).click()
+      await privacy.getByRole('button', { name: 'Turn analytics on' }).click()
+      await expect(privacy).toContainText('Analytics: on')
+      await nav.getByRole('button', { name: 'Actions' }).click()
+      await arrived(collector, 'navbar_click', { target: 'actions' })
+      // Events arrive in order: had the opted-out clicks been sent, they would be here.
+      expect(named(collector, 'navbar_click').map((event) => event.properties)).toEqual([
+        { target: 'actions' },
+      ])
+      expect(named(collector, 'page_view')).toHaveLength(1)
+    })
   })
 }

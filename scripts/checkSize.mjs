@@ -13,7 +13,9 @@ export const budgets = [
     // The issue owner's budget is 7.5 KB (7,680 B). Issue 9's reliability fixes measured
     // 9,134 B; made smaller without dropping any, 8,751 B. The budget is that rounded up to
     // 64 B until the owner decides what goes (docs/decisions.md, "Budgets after issue 9").
-    budget: 8768,
+    // Issue 14's consent, opt-out, GPC, anonymous_id and attribution added 837 B (8,752 →
+    // 9,589 B): 9,600 B pending the owner's answer (docs/decisions.md, "Budgets after issue 14").
+    budget: 9600,
     entry: `import { createTracker } from '@trackpoint/core'
 const t = createTracker({ endpoint: 'https://collect.example.com', appId: 'app', secret: 's' })
 t.track('page_view', { page_name: 'home' })`,
@@ -35,19 +37,22 @@ autoCapture({ track() {} })`,
     name: 'trackpoint.min.js (CDN: core, signing, impressions, auto-capture, web-vitals, snippet)',
     // The owner's budget, 14.5 KB. Issue 9's fixes measured 16,155 B; made smaller, and without
     // the tracking plan's descriptions (auto-capture reads only the field types), 14,847 B.
-    budget: 14848,
+    // Issue 14 added 823 B (14,759 → 15,582 B): 15,616 B pending the owner's answer.
+    budget: 15616,
     file: 'packages/core/dist/trackpoint.min.js',
   },
   {
     // The adapter alone: the app already has React and @trackpoint/core.
     name: '@trackpoint/react: every export (react, react-dom, @trackpoint/core external)',
-    budget: 1024,
     entry: `export * from '@trackpoint/react'`,
     external: ['react', 'react-dom', '@trackpoint/core'],
+    // 1 KB until issue 14's useConsent and the provider's consent forwarding (1,016 → 1,193 B).
+    budget: 1216,
   },
   {
     name: '@trackpoint/vue: every export (vue, @trackpoint/core external)',
-    budget: 1024,
+    // 1 KB until issue 14's useConsent (974 → 1,077 B).
+    budget: 1088,
     entry: `export * from '@trackpoint/vue'`,
     external: ['vue', '@trackpoint/core'],
   },

@@ -9,6 +9,8 @@ export interface ReceivedEvent {
   event_id: string
   event_name: string
   user_id: string
+  /** The device's anonymous id (issue 14); absent from older clients. */
+  anonymous_id?: string
   timestamp: number
   platform: string
   page: string

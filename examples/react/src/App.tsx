@@ -2,6 +2,7 @@ import { Impression, usePageView } from '@trackpoint/react'
 import { ActionCard } from './components/ActionCard'
 import { Feed } from './components/Feed'
 import { Navbar } from './components/Navbar'
+import { PrivacyToggle } from './components/PrivacyToggle'
 import { RecommendationCard } from './components/RecommendationCard'
 import { actions, banner, deliveries } from '../../shared/onchainData'
 
@@ -34,6 +35,7 @@ export function App() {
         </Impression>
         <Feed />
       </main>
+      <PrivacyToggle />
     </>
   )
 }

@@ -1,4 +1,5 @@
 import { isForbiddenKey } from '@trackpoint/schema'
+import { initialConsent } from './consent'
 import { createDelivery, ENVELOPE_RESERVE } from './delivery'
 import type { QueuedEvent } from './eventQueue'
 import { createEventQueue } from './eventQueue'
@@ -14,9 +15,10 @@ import { electLeader } from './leader'
 import { createReporter } from './reporter'
 import { isSampledIn } from './sampling'
 import { resolveOptions } from './options'
+import { createLocalStore } from './localStore'
 import { createMemoryStore, createPersistentStore } from './storage'
 import { DEBUG_PATH, TRACK_PATH } from './transport'
-import type { TrackedEvent, Tracker, TrackerOptions } from './types'
+import type { Consent, TrackedEvent, Tracker, TrackerOptions } from './types'
 import { utf8Length } from './utf8Length'
 import { createEventIds } from './uuid'
 
@@ -34,14 +36,27 @@ export const SDK_VERSION: string = typeof __SDK_VERSION__ === 'string' ? __SDK_V
  */
 const DRAIN_SLICE_MS = 8
 
+/**
+ * Most events kept in memory while consent is pending; past it the oldest are dropped (and
+ * reported, `kind: 'dropped'`), as the queue does past its bounds. ~1,000 events are a long
+ * visit's worth and a few hundred KB of memory.
+ */
+export const MAX_WAITING_EVENTS = 1000
+
 /** A tracker that does nothing, for Node and server-side rendering. */
-const inertTracker = (): Tracker => {
+const inertTracker = (consent: Consent): Tracker => {
   const nothing = () => undefined
   const settled = async () => undefined
   return {
     track: nothing,
     identify: nothing,
     reset: nothing,
+    optOut: nothing,
+    optIn: nothing,
+    setConsent: nothing,
+    onConsentChange: () => nothing,
+    optedOut: consent === 'denied',
+    consent,
     flush: settled,
     shutdown: settled,
     userId: '',
@@ -64,13 +79,17 @@ export function createTracker(options: TrackerOptions): Tracker {
   if (!options?.endpoint || !options.appId) {
     throw new Error('[trackpoint] createTracker needs `endpoint` and `appId`')
   }
-  if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker()
+  let consent = initialConsent(options)
+  if (typeof window === 'undefined' || typeof document === 'undefined') return inertTracker(consent)
 
   const o = resolveOptions(options)
   const { appId, debug, maxBatchBytes, maxBatchEvents, debounceMs, sampleRate } = o
   const plugins = o.plugins ?? []
   const reporter = createReporter(debug, o.onError)
-  const identity = createIdentity(appId, o.sessionTimeout, o.sessionMaxAge)
+  const granted = () => consent === 'granted'
+  /** Where the decision is kept: always writable, unlike the ids. */
+  const decisions = createLocalStore(appId)
+  const identity = createIdentity(appId, o.sessionTimeout, o.sessionMaxAge, granted)
   const scrub = createScrubber((key) => isForbiddenKey(key, o.forbiddenKeys))
   const allow = createRateLimiter(o.rateLimitPerSecond, o.rateLimitBurst)
   const dropped = createDropReport((name, count) =>
@@ -81,6 +100,13 @@ export function createTracker(options: TrackerOptions): Tracker {
     }),
   )
   const isRepeat = createDebouncer(debounceMs)
+  const unconsented = createDropReport((_, count) =>
+    reporter.error({
+      kind: 'dropped',
+      count,
+      message: `${count} event(s) over ${MAX_WAITING_EVENTS} waiting for consent`,
+    }),
+  )
 
   /**
    * This tab's events live in its memory (`persist: false`, or IndexedDB failed for good): no
@@ -126,7 +152,8 @@ export function createTracker(options: TrackerOptions): Tracker {
    */
   const drain = (all = document.visibilityState === 'hidden') => {
     drainScheduled = false
-    if (!pending.length) return
+    // Until consent is given, events wait in memory: never stored, never sent.
+    if (!pending.length || !granted()) return
     // Events tracked after another tab's reset() get the new ids before they are serialised.
     identity.save(pending)
     const start = performance.now()
@@ -183,7 +210,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
   const onShow = (event?: PageTransitionEvent) => {
     delivery.resume()
-    if (event?.persisted) releaseLeadership = elect()
+    if (event?.persisted && granted()) releaseLeadership = elect()
   }
   const onVisibility = () => (document.visibilityState === 'hidden' ? onHide() : onShow())
   // `pagehide` and `visibilitychange`, never `unload`/`beforeunload`: those break the
@@ -209,11 +236,68 @@ export function createTracker(options: TrackerOptions): Tracker {
     // Lost without release() (the localStorage lease went to another tab): stop sending.
     return electLeader(`trackpoint:${appId}`, lead, () => delivery.resign())
   }
-  releaseLeadership = elect()
+  // Only a tab that may send takes part in the election (and only it opens IndexedDB).
+  if (granted()) releaseLeadership = elect()
+
+  const listeners = new Set<(consent: Consent) => void>()
+  /** Opted out: what waits in memory, the stored queue and the ids go; this tab stops sending. */
+  const forget = () => {
+    pending.length = 0
+    releaseLeadership()
+    delivery.resign()
+    // Events are stored only after consent, which stores the anonymous id: without one there
+    // is nothing to delete, and opening IndexedDB to look would create its database.
+    if (decisions.get('anon'))
+      void queue
+        .clear()
+        .catch((cause: unknown) =>
+          reporter.error({ kind: 'storage', message: 'IndexedDB failed', cause }),
+        )
+    identity.forget()
+    sampled = isSampledIn(identity.userId, sampleRate)
+  }
+  // Denied from the start (Global Privacy Control, or an opt-out that a closing tab could not
+  // finish) while an earlier visit stored ids: delete them and the queue now.
+  if (consent === 'denied') forget()
+
+  /**
+   * Applies a consent decision: `denied` drops what waits in memory, deletes the stored queue
+   * and the ids and stops sending; `granted` stores the ids and sends what waited. `stored`:
+   * the decision came from another tab, which already stored it. The order of the writes lets
+   * the other tabs follow: they see the ids before a grant, and an opt-out while they still
+   * see the ids (so they delete what they stored meanwhile too).
+   */
+  const decide = (next: Consent, stored?: boolean) => {
+    const changed = next !== consent
+    consent = next
+    if (changed && next === 'granted') {
+      identity.persist()
+      releaseLeadership = elect()
+      drainLater()
+    }
+    // Also when unchanged (the default, or Global Privacy Control): the answer is kept.
+    if (!stored) decisions.set('consent', next)
+    if (changed) {
+      if (next === 'denied') forget()
+      for (const listener of listeners) {
+        try {
+          listener(next)
+        } catch (cause) {
+          reporter.error({ kind: 'internal', message: 'onConsentChange listener failed', cause })
+        }
+      }
+    }
+  }
+  /** A decision taken in another tab of the app applies here too. */
+  const onStorage = ({ key, newValue }: StorageEvent) => {
+    if (key === decisions.key('consent') && (newValue === 'granted' || newValue === 'denied'))
+      decide(newValue, true)
+  }
+  addEventListener('storage', onStorage)
 
   const tracker: Tracker = {
     track(name, properties) {
-      if (stopped) return
+      if (stopped || consent === 'denied') return
       try {
         if (typeof name !== 'string' || !name) {
           reporter.error({ kind: 'invalid', message: 'track() needs an event name' })
@@ -228,14 +312,19 @@ export function createTracker(options: TrackerOptions): Tracker {
           event_id: eventId(now),
           event_name: name,
           user_id: identity.userId,
+          anonymous_id: identity.anonymousId,
           timestamp: now,
           platform: 'web',
           page: location.pathname,
           session_id: identity.sessionId(now),
-          properties: props,
+          // After session_id: this event may start the session, whose landing page it is.
+          properties: name === 'page_view' ? { ...identity.attribution, ...props } : props,
         }
         for (const plugin of plugins) if (!(event = plugin(event))) return
-        pending.push(event)
+        if (pending.push(event) > MAX_WAITING_EVENTS && consent === 'pending') {
+          pending.shift()
+          unconsented('')
+        }
         drainLater()
       } catch (cause) {
         reporter.error({ kind: 'internal', message: 'track() failed', cause })
@@ -246,12 +335,30 @@ export function createTracker(options: TrackerOptions): Tracker {
         reporter.error({ kind: 'invalid', message: 'identify() needs a user id' })
         return
       }
-      identity.identify(userId)
+      const linked = identity.identify(userId)
       sampled = isSampledIn(userId, sampleRate)
+      // The link anonymous id → user id, once: the server counts the two as one person.
+      if (linked) tracker.track('user_identify', {})
     },
     reset() {
       identity.reset()
       sampled = isSampledIn(identity.userId, sampleRate)
+    },
+    optOut: () => decide('denied'),
+    optIn: () => decide('granted'),
+    setConsent(next) {
+      if (next === 'granted' || next === 'denied') decide(next)
+      else reporter.error({ kind: 'invalid', message: "setConsent() takes 'granted' or 'denied'" })
+    },
+    onConsentChange(listener) {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    },
+    get optedOut() {
+      return consent === 'denied'
+    },
+    get consent() {
+      return consent
     },
     async flush() {
       try {
@@ -271,6 +378,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       releaseLeadership()
       removeEventListener('pagehide', onPageHide)
       removeEventListener('pageshow', onShow)
+      removeEventListener('storage', onStorage)
       document.removeEventListener('visibilitychange', onVisibility)
       channel?.close()
     },

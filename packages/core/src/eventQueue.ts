@@ -295,6 +295,17 @@ export function createEventQueue(
     /** Removes confirmed or rejected events from the index and the store. */
     remove: (ids: Set<string>): Promise<unknown> => dropWhere((e) => ids.has(e.id), ids.size)[1],
 
+    /**
+     * Forgets every event and deletes every stored segment, this tab's and the others' (the
+     * user opted out). A write under way finishes first: IndexedDB runs transactions that touch
+     * one store in the order they were made.
+     */
+    clear(): Promise<unknown> {
+      segments = []
+      doomed.clear()
+      return store.keys().then((keys) => store.delMany(keys))
+    },
+
     /** Deletes acknowledged segments now (the page is going away). */
     flush: deleteDoomed,
   }

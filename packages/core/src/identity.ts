@@ -1,14 +1,40 @@
+import { createLocalStore } from './localStore'
 import { uuid } from './uuid'
 
 interface Session {
   id: string
   start: number
   last: number
+  /** The landing page's attribution (utm_* parameters, referrer_domain), for its page views. */
+  a?: Record<string, string>
+}
+
+const UTM = ['source', 'medium', 'campaign', 'term', 'content']
+
+/**
+ * Where the visit that starts a session came from: the landing URL's five `utm_*` parameters
+ * and, when the page was reached from another host, that host as `referrer_domain`.
+ */
+const attribution = (): Record<string, string> => {
+  const a: Record<string, string> = {}
+  const query = new URLSearchParams(location.search)
+  for (const name of UTM) {
+    const value = query.get('utm_' + name)
+    if (value) a['utm_' + name] = value
+  }
+  try {
+    const host = new URL(document.referrer).hostname
+    if (host && host !== location.hostname) a.referrer_domain = host
+  } catch {
+    // no referrer, or not a URL
+  }
+  return a
 }
 
 /** The ids an event carries, which a reset in another tab may have to replace. */
 export interface Stamped {
   user_id: string
+  anonymous_id: string
   session_id: string
   timestamp: number
 }
@@ -25,25 +51,14 @@ export interface Stamped {
  * `save()` before events are stored: events tracked after the reset that carry the ids it
  * retired get the new ones. A tab never writes a retired session back.
  */
-export function createIdentity(appId: string, timeout: number, maxAge: number) {
-  const key = (name: string) => `trackpoint:${appId}:${name}`
-  // localStorage throws in sandboxed iframes and some private modes: ids then last as long as
-  // the page.
-  const get = (name: string): string | null => {
-    try {
-      return localStorage.getItem(key(name))
-    } catch {
-      return null
-    }
-  }
-  const set = (name: string, value: string | null): void => {
-    try {
-      if (value === null) localStorage.removeItem(key(name))
-      else localStorage.setItem(key(name), value)
-    } catch {
-      // memory only
-    }
-  }
+export function createIdentity(
+  appId: string,
+  timeout: number,
+  maxAge: number,
+  writable?: () => boolean,
+) {
+  // Nothing is written while `writable()` is false (no consent): the ids live in memory.
+  const { get, set } = createLocalStore(appId, writable)
   let anonymousId = get('anon') ?? ''
   if (!anonymousId) set('anon', (anonymousId = uuid()))
   let userId = get('user') ?? anonymousId
@@ -90,6 +105,16 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
       return userId
     },
 
+    /** The device's anonymous id, sent on every event beside `userId`. */
+    get anonymousId() {
+      return anonymousId
+    },
+
+    /** The current session's attribution, which its page views carry. */
+    get attribution() {
+      return session?.a
+    },
+
     /**
      * The session for an event at `now`, starting a new one when the current one ended.
      * `activity: false` only looks (the tracker's `sessionId` getter): it does not keep the
@@ -99,16 +124,24 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
       if (!live(session, now)) {
         // Another tab may have kept the shared session alive while this one was idle.
         const stored = read()
-        session = live(stored, now) ? stored : { id: uuid(), start: now, last: now }
+        session = live(stored, now)
+          ? stored
+          : { id: uuid(), start: now, last: now, a: attribution() }
         saveSession()
       }
       if (activity && now > session.last) session.last = now
       return session.id
     },
 
-    identify(id: string): void {
+    /**
+     * Attaches later events to `id`. True when that links the anonymous id to a user it was
+     * not linked to (not on a reload, nor when the same user is identified again).
+     */
+    identify(id: string): boolean {
+      const linked = id !== userId && id !== anonymousId
       userId = id
       set('user', id)
+      return linked
     },
 
     /**
@@ -138,10 +171,32 @@ export function createIdentity(appId: string, timeout: number, maxAge: number) {
         retired = undefined
         for (const event of events) {
           if (event.timestamp < at) continue
+          event.anonymous_id = anonymousId
           if (event.user_id === user) event.user_id = userId
           if (event.session_id === old) event.session_id = identity.sessionId(event.timestamp)
         }
       }
+      if (session) saveSession()
+    },
+
+    /**
+     * Opt-out: removes the ids and the session from the device and starts over in memory with
+     * a new anonymous id, which nothing links to the old one.
+     */
+    forget(): void {
+      retired = session = undefined
+      for (const name of ['anon', 'user', 'session', 'reset']) set(name, null)
+      anonymousId = userId = uuid()
+    },
+
+    /**
+     * Consent given: stores the ids and session kept in memory until now. When another tab
+     * already stored an anonymous id, this tab takes it up (as after a reset there).
+     */
+    persist(): void {
+      sync()
+      if (!get('anon')) set('anon', anonymousId)
+      if (userId !== anonymousId) set('user', userId)
       if (session) saveSession()
     },
 

@@ -1,4 +1,5 @@
-export { createTracker, SDK_VERSION } from './createTracker'
+export { createTracker, MAX_WAITING_EVENTS, SDK_VERSION } from './createTracker'
+export { initialConsent } from './consent'
 export { computeSign } from './signer'
 export { backoffDelay, parseRetryAfter } from './retryPolicy'
 export { isSampledIn } from './sampling'
@@ -20,6 +21,7 @@ export {
 export type { PageNamer, TrackTarget } from './capture/shared'
 export type { SnippetCallback, SnippetHandler, SnippetInitOptions } from './snippet'
 export type {
+  Consent,
   Platform,
   PropsOf,
   Signature,

@@ -34,7 +34,16 @@ interface Stub {
   loaded?: boolean
 }
 
-const COMMANDS = ['track', 'identify', 'reset', 'flush', 'shutdown'] as const
+const COMMANDS = [
+  'track',
+  'identify',
+  'reset',
+  'optOut',
+  'optIn',
+  'setConsent',
+  'flush',
+  'shutdown',
+] as const
 
 /** Most calls kept waiting for `init`; past this the oldest are dropped (a page that never inits). */
 export const MAX_WAITING_CALLS = 1000
@@ -59,7 +68,8 @@ const runLogged = (run: (args: unknown[]) => void, args: unknown[]): void => {
 
 /**
  * Creates the handler of snippet commands: `init` creates the tracker (once), `track`,
- * `identify`, `reset`, `flush` and `shutdown` call the tracker's methods, and a function is
+ * `identify`, `reset`, `optOut`, `optIn`, `setConsent`, `flush` and `shutdown` call the tracker's
+ * methods, and a function is
  * called with the tracker. Commands that come before `init` wait for it, in order (at most
  * {@link MAX_WAITING_CALLS}); auto-capture starts after them, and `shutdown` stops it.
  */

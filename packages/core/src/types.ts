@@ -14,6 +14,11 @@ export interface TrackedEvent {
   event_name: string
   /** The identified user id, or the persisted anonymous id before `identify()`. */
   user_id: string
+  /**
+   * The device's anonymous id, on every event (equal to `user_id` before `identify()`): an
+   * event where the two differ links them, so the server counts one person across login.
+   */
+  anonymous_id: string
   /** Milliseconds since the Unix epoch, taken when `track()` was called. */
   timestamp: number
   /** Always `web` from this SDK. */
@@ -71,6 +76,12 @@ export interface TrackError {
   status?: number
   cause?: unknown
 }
+
+/**
+ * The user's answer to tracking: `pending` (not asked yet: events wait in memory), `granted`
+ * (stored and sent) or `denied` (opted out: nothing is queued, stored or sent).
+ */
+export type Consent = 'pending' | 'granted' | 'denied'
 
 /** A plugin sees every event before it is queued: it may change it or return `null` to drop it. */
 export type TrackPlugin = (event: TrackedEvent) => TrackedEvent | null
@@ -218,6 +229,23 @@ export interface TrackerOptions {
    * @default true
    */
   persist?: boolean
+  /**
+   * `'pending'`: track nothing to the device or the network until
+   * `setConsent('granted')`. Events wait in memory (at most 1,000, the oldest dropped and
+   * reported past that), nothing is written to IndexedDB or localStorage; `granted` stores
+   * and sends them, `denied` drops them and opts out. The answer is kept per app on the
+   * device, so later pages start with it. Without this option the tracker starts `granted`.
+   */
+  consent?: 'pending'
+  /**
+   * Treat Global Privacy Control (`navigator.globalPrivacyControl === true`) as an opt-out,
+   * unless the user opted in on this site (an explicit `optIn()`/`setConsent('granted')`
+   * wins). Off by default: GPC is a legal opt-out of sale and sharing, which first-party
+   * analytics may not be, and browsers such as Brave send it for every user — turning it on
+   * is the app owner's decision (docs/consent.md).
+   * @default false
+   */
+  honorGlobalPrivacyControl?: boolean
 }
 
 /** Properties of event `N`: the tracking plan's fields for known names, any object otherwise. */
@@ -239,6 +267,29 @@ export interface Tracker {
    * of the app — no tab sends the old user id or session for events tracked after it.
    */
   reset(): void
+  /**
+   * Opts the user out, in every tab of the app and on later visits: nothing is queued,
+   * stored or sent any more, and what is stored — the IndexedDB queue, the anonymous id, the
+   * user id, the session — is deleted. A request already on its way is not recalled.
+   */
+  optOut(): void
+  /** Opts the user in again (a decision kept like `optOut`'s), with a new anonymous id. */
+  optIn(): void
+  /**
+   * The answer of a consent banner: `'granted'` stores and sends what waited in memory and
+   * what follows, `'denied'` drops it and opts out ({@link Tracker.optOut}). Kept per app on
+   * the device.
+   */
+  setConsent(consent: 'granted' | 'denied'): void
+  /**
+   * Calls `listener` on every change of {@link Tracker.consent}, from this tab or another;
+   * returns the function that stops it.
+   */
+  onConsentChange(listener: (consent: Consent) => void): () => void
+  /** True while opted out (`consent === 'denied'`). */
+  readonly optedOut: boolean
+  /** The current consent. */
+  readonly consent: Consent
   /** Sends everything queued now; resolves when the attempt is over. */
   flush(): Promise<void>
   /** Flushes, then stops timers and listeners. Later calls to `track` are ignored. */

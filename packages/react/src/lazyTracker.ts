@@ -1,4 +1,4 @@
-import { createTracker } from '@trackpoint/core'
+import { createTracker, initialConsent } from '@trackpoint/core'
 import type { Tracker, TrackerOptions } from '@trackpoint/core'
 
 /** A tracker the provider owns, with the two calls its effect makes. */
@@ -32,6 +32,18 @@ export function lazyTracker(options: TrackerOptions): LazyTracker {
     track: (name, properties) => real()?.track(name, properties),
     identify: (userId) => real()?.identify(userId),
     reset: () => real()?.reset(),
+    optOut: () => real()?.optOut(),
+    optIn: () => real()?.optIn(),
+    setConsent: (consent) => real()?.setConsent(consent),
+    // Subscribing happens in an effect, where creating the tracker is fine.
+    onConsentChange: (listener) => real()?.onConsentChange(listener) ?? (() => undefined),
+    // Read during render: the stored decision, without creating the tracker there.
+    get consent() {
+      return current?.consent ?? initialConsent(options)
+    },
+    get optedOut() {
+      return tracker.consent === 'denied'
+    },
     flush: async () => real()?.flush(),
     shutdown: async () => current?.shutdown(),
     get userId() {

@@ -4,6 +4,7 @@ import type { TrackValue } from './vTrack'
 
 export { createTrackpoint, type TrackpointConfig } from './createTrackpoint'
 export { useTrack } from './useTrack'
+export { useConsent, type ConsentState } from './useConsent'
 export { trackpointKey } from './trackpointKey'
 export type { ImpressionValue } from './vImpression'
 export type { TrackValue } from './vTrack'

@@ -10,7 +10,15 @@ import { elementDirective } from './elementDirective'
  * value without its argument, so `v-impression:element_exposure="{ element_id }"` is checked
  * against every event's properties rather than that event's alone.
  */
-export type ImpressionValue = EventProperties[EventName]
+export type ImpressionValue = EventProperties[EventWithFields]
+
+/**
+ * Events that have properties: an event without fields (`user_identify`) is typed `{}`, which
+ * TypeScript reads as "any object" — in the union above it would let every value compile.
+ */
+type EventWithFields = {
+  [N in EventName]: keyof EventProperties[N] extends never ? never : N
+}[EventName]
 
 // The impression fires once per element and key: the event is part of the key, so two
 // directives for different events on one element are independent.

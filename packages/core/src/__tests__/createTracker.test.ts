@@ -129,6 +129,8 @@ describe('wire format', () => {
       event_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       event_name: 'recommend_click',
       user_id: tracker.userId,
+      // Before identify() the anonymous id is the user id, and is sent all the same.
+      anonymous_id: tracker.userId,
       timestamp: Date.now(),
       platform: 'web',
       page: location.pathname,
@@ -471,12 +473,15 @@ describe('identity and session', () => {
     tracker.reset()
     cards(tracker, 1, 2)
     await tracker.flush()
-    const [a, b, c] = collector.events
+    const [a, b, c] = collector.events.filter((e) => e.event_name === 'card_click')
     expect(a!.user_id).toBe(anonymous)
     expect(b!.user_id).toBe('user_42')
     expect(c!.user_id).not.toBe(anonymous)
     expect(c!.user_id).not.toBe('user_42')
     expect(c!.session_id).not.toBe(session)
+    // Every event carries the device's anonymous id; reset() gives a new one.
+    expect([a!.anonymous_id, b!.anonymous_id]).toEqual([anonymous, anonymous])
+    expect(c!.anonymous_id).toBe(c!.user_id)
   })
 
   it('sends neither the old user nor the old session from another tab after a reset', async () => {
@@ -494,11 +499,12 @@ describe('identity and session', () => {
     cards(tabA, 1, 2)
     await tabA.flush()
     await tabB.flush()
-    const [before, ...after] = collector.events
+    const [before, ...after] = collector.events.filter((e) => e.event_name === 'card_click')
     expect(before).toMatchObject({ user_id: 'user_42', session_id: oldSession })
     expect(after.map((e) => e.properties.card_id).sort()).toEqual(['card_1', 'card_2'])
     for (const event of after) {
       expect(event.user_id).toBe(tabA.userId)
+      expect(event.anonymous_id).toBe(tabA.userId)
       expect(event.session_id).toBe(tabA.sessionId)
     }
     expect(tabA.userId).not.toBe('user_42')

@@ -143,6 +143,7 @@ describe('createIdentity: reset() in another tab', () => {
   }
   const stamp = (id: ReturnType<typeof identity>, timestamp: number) => ({
     user_id: id.userId,
+    anonymous_id: id.anonymousId,
     session_id: id.sessionId(timestamp),
     timestamp,
   })
@@ -154,7 +155,13 @@ describe('createIdentity: reset() in another tab', () => {
     const after = stamp(tabB, T0 + 2 * MINUTE)
     expect(after.user_id).toBe('user-42') // tab B has not heard of the reset yet
     tabB.save([before, after])
-    expect(before).toEqual({ user_id: 'user-42', session_id: session, timestamp: T0 + 30_000 })
+    expect(before).toMatchObject({
+      user_id: 'user-42',
+      session_id: session,
+      timestamp: T0 + 30_000,
+    })
+    expect(before.anonymous_id).not.toBe(tabA.anonymousId)
+    expect(after.anonymous_id).toBe(tabA.anonymousId)
     expect(after.user_id).toBe(tabA.userId)
     expect(after.user_id).not.toBe('user-42')
     expect(after.session_id).toBe(tabA.sessionId(T0 + 3 * MINUTE))

@@ -15,6 +15,9 @@ vi.mock('../createTracker', () => ({
       track: method('track'),
       identify: method('identify'),
       reset: method('reset'),
+      optOut: method('optOut'),
+      optIn: method('optIn'),
+      setConsent: method('setConsent'),
       flush: method('flush'),
       shutdown: method('shutdown'),
       userId: 'u',
@@ -69,6 +72,22 @@ describe('the script-tag snippet', () => {
       ['track', 'card_click', { card_id: 'c_2' }],
     ])
     expect(host.trackpoint!.loaded).toBe(true)
+  })
+
+  it('passes optOut, optIn and setConsent to the tracker, in order, also before init', () => {
+    snippetStub()
+    host.trackpoint!('setConsent', 'granted') // a banner answered before the bundle loaded
+    host.trackpoint!('init', init)
+    installSnippet()
+    host.trackpoint!('optOut')
+    host.trackpoint!('optIn')
+    expect(log).toEqual([
+      ['createTracker', init],
+      ['setConsent', 'granted'],
+      ['autoCapture', {}],
+      ['optOut'],
+      ['optIn'],
+    ])
   })
 
   it('passes autoCapture options on, and captures nothing with autoCapture: false', () => {
