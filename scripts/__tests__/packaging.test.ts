@@ -37,8 +37,11 @@ describe.each(['core', 'schema'])('@trackpoint/%s as published', (pkg) => {
 })
 
 describe.each([
-  ['react', ['Impression', 'TrackProvider', 'useImpression', 'usePageView', 'useTrack']],
-  ['vue', ['createTrackpoint', 'trackpointKey', 'useTrack']],
+  [
+    'react',
+    ['Impression', 'TrackProvider', 'useConsent', 'useImpression', 'usePageView', 'useTrack'],
+  ],
+  ['vue', ['createTrackpoint', 'trackpointKey', 'useConsent', 'useTrack']],
 ])('@trackpoint/%s as published', (pkg, exports) => {
   it('declares types first in each exports condition, a files whitelist, no side effects and its framework as a peer', () => {
     const json = manifest(pkg)
