@@ -141,8 +141,23 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
             'view_rate',
             'click_rate',
             'completion_rate',
+            'expands',
+            'collapses',
           ]),
-          required: ['delivery_id', 'daily_stats'],
+          // Every field is always there (the spread's own list would be overwritten here).
+          required: [
+            'delivery_id',
+            'target_users',
+            'viewed_users',
+            'clicked_users',
+            'completed_users',
+            'view_rate',
+            'click_rate',
+            'completion_rate',
+            'expands',
+            'collapses',
+            'daily_stats',
+          ],
           properties: {
             ...(counts(['target_users', 'viewed_users', 'clicked_users', 'completed_users'])
               .properties as object),
@@ -150,6 +165,16 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
             view_rate: { type: 'number' },
             click_rate: { type: 'number' },
             completion_rate: { type: 'number' },
+            expands: {
+              type: 'integer',
+              minimum: 0,
+              description: 'recommend_expand_collapse events with action expand, each once.',
+            },
+            collapses: {
+              type: 'integer',
+              minimum: 0,
+              description: 'recommend_expand_collapse events with action collapse, each once.',
+            },
             daily_stats: daily(['views', 'clicks', 'completions']),
           },
         },
