@@ -120,6 +120,19 @@ const LIVE_EVENT = obj({
   }),
 })
 
+/** The numbers of `GET /api/stats/delivery/{id}`, every one always in the answer. */
+const DELIVERY_NUMBERS = [
+  'target_users',
+  'viewed_users',
+  'clicked_users',
+  'completed_users',
+  'view_rate',
+  'click_rate',
+  'completion_rate',
+  'expands',
+  'collapses',
+]
+
 /** The stats API's routes (§九), for the OpenAPI document. */
 export const STATS_ROUTES: readonly RouteSchema[] = [
   {
@@ -133,31 +146,8 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
       '200': {
         description: 'The delivery’s numbers.',
         schema: {
-          ...counts([
-            'target_users',
-            'viewed_users',
-            'clicked_users',
-            'completed_users',
-            'view_rate',
-            'click_rate',
-            'completion_rate',
-            'expands',
-            'collapses',
-          ]),
-          // Every field is always there (the spread's own list would be overwritten here).
-          required: [
-            'delivery_id',
-            'target_users',
-            'viewed_users',
-            'clicked_users',
-            'completed_users',
-            'view_rate',
-            'click_rate',
-            'completion_rate',
-            'expands',
-            'collapses',
-            'daily_stats',
-          ],
+          type: 'object',
+          required: ['delivery_id', ...DELIVERY_NUMBERS, 'daily_stats'],
           properties: {
             ...(counts(['target_users', 'viewed_users', 'clicked_users', 'completed_users'])
               .properties as object),
