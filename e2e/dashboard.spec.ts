@@ -204,6 +204,15 @@ for (const { lang, locale, empty } of LANGS) {
     await expect(page.getByTestId('delivery-viewed')).toHaveText(String(want.viewed))
     await expect(page.getByTestId('delivery-clicked')).toHaveText(String(want.clicked))
     await expect(page.getByTestId('delivery-completed')).toHaveText(String(want.completed))
+    await expect(page.getByTestId('delivery-expand')).toHaveText(String(want.expands))
+    await expect(page.getByTestId('delivery-collapse')).toHaveText(String(want.collapses))
+    // Labelled in the language shown.
+    await expect(page.getByTestId('delivery-expand').locator('..')).toContainText(
+      lang === 'zh' ? '展开次数' : 'Expands',
+    )
+    await expect(page.getByTestId('delivery-collapse').locator('..')).toContainText(
+      lang === 'zh' ? '收起次数' : 'Collapses',
+    )
     await expect(page.getByTestId('delivery-viewRate')).toHaveText('40%') // 4 / 10
     await expect(page.getByTestId('delivery-clickRate')).toHaveText('50%') // 2 / 4
     await expect(page.getByTestId('delivery-completionRate')).toHaveText('25%') // 1 / 4
@@ -312,7 +321,10 @@ for (const { lang, forbidden } of LANGS) {
     const rows = page.getByTestId('delivery-list').locator('tbody tr')
     await expect(rows).toHaveCount(1)
     expect(await cells(rows.first())).toEqual(['dlv_beta', '0', '1', '0', '0'])
-    await expect(page.getByTestId('delivery-viewed')).toHaveText('1')
+    const beta = EXPECTED.partnerDelivery
+    await expect(page.getByTestId('delivery-viewed')).toHaveText(String(beta.viewed))
+    await expect(page.getByTestId('delivery-expand')).toHaveText(String(beta.expands))
+    await expect(page.getByTestId('delivery-collapse')).toHaveText(String(beta.collapses))
     await expect(page.getByTestId('target-input')).toHaveCount(0)
     await shot(page, `partner-${lang}`)
     await page.getByTestId('delivery-id').fill('dlv_alpha')

@@ -113,10 +113,15 @@ export function seedEvents(now = Date.now()): SeedEvent[] {
   reco('t', 'user-dave', 'recommend_impression', { delivery_id: 'dlv_alpha' })
   reco('t', 'user-bob', 'recommend_click', { delivery_id: 'dlv_alpha' })
   reco('t', 'user-alice', 'recommend_complete', { delivery_id: 'dlv_alpha', action_id: 'act_swap' })
-  add('t', 'user-alice', 'r-user-alice', 'recommend_expand_collapse', '/onchain', {
-    delivery_id: 'dlv_alpha',
-    action: 'expand',
-  })
+  // Expands and collapses of dlv_alpha: expands by carol (yesterday), alice and dave (today)
+  // → 3; a collapse by dave (today) → 1. dlv_beta: erin's collapse → expands 0, collapses 1.
+  const toggle = (day: 'y' | 't', user: string, delivery_id: string, action: string) =>
+    add(day, user, `r-${user}`, 'recommend_expand_collapse', '/onchain', { delivery_id, action })
+  toggle('y', 'user-carol', 'dlv_alpha', 'expand')
+  toggle('t', 'user-alice', 'dlv_alpha', 'expand')
+  toggle('t', 'user-dave', 'dlv_alpha', 'expand')
+  toggle('t', 'user-dave', 'dlv_alpha', 'collapse')
+  toggle('t', 'user-erin', 'dlv_beta', 'collapse')
   // Delivery dlv_beta (the partner's): erin's impression → viewed 1.
   reco('t', 'user-erin', 'recommend_impression', { delivery_id: 'dlv_beta' })
 
@@ -182,6 +187,8 @@ export const EXPECTED = {
     viewed: 4,
     clicked: 2,
     completed: 1,
+    expands: 3,
+    collapses: 1,
     daily: {
       yesterday: { views: 2, clicks: 1, completions: 0 },
       today: { views: 2, clicks: 1, completions: 1 },
@@ -206,6 +213,8 @@ export const EXPECTED = {
       { pages: ['/home', '/rewards'], sessions: 1 },
     ],
   },
+  /** dlv_beta, the partner's delivery: erin's collapse. */
+  partnerDelivery: { viewed: 1, expands: 0, collapses: 1 },
 } as const
 
 /** POSTs one request of `events` signed now for the development app. */

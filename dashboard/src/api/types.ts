@@ -60,9 +60,10 @@ export interface DeliveryStats {
   view_rate: number
   click_rate: number
   completion_rate: number
-  /** recommend_expand_collapse counts, when the server reports them. */
-  expands?: number
-  collapses?: number
+  /** recommend_expand_collapse events with action expand in the range, each once. */
+  expands: number
+  /** recommend_expand_collapse events with action collapse in the range, each once. */
+  collapses: number
   daily_stats: { date: string; views: number; clicks: number; completions: number }[]
 }
 

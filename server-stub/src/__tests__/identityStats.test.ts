@@ -182,6 +182,18 @@ function referenceDelivery(stored: AcceptedEvent[], id: string, range: StatsRang
     view_rate: 0,
     click_rate: rate(clicked, viewed),
     completion_rate: rate(completed, viewed),
+    // Expand/collapse events are counted per event, whoever the person (none in these streams).
+    ...Object.fromEntries(
+      (['expand', 'collapse'] as const).map((action) => [
+        `${action}s`,
+        mine.filter(
+          (e) =>
+            e.event_name === 'recommend_expand_collapse' &&
+            e.properties.action === action &&
+            inRange(dayOf(e.timestamp), range),
+        ).length,
+      ]),
+    ),
     daily_stats:
       from === undefined || to === undefined
         ? []

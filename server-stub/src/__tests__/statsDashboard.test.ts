@@ -75,13 +75,27 @@ beforeAll(async () => {
     logger: process.env.DEBUG_LOG ? undefined : silentLogger,
   })
   const rec = (delivery_id: string) => ({ delivery_id, content_type: 'card' })
-  await createConsumerHandler(server.store!).handle([
+  const toggle = (delivery_id: string, action: 'expand' | 'collapse') => ({ delivery_id, action })
+  // Expands and collapses of d1: three expands (web, ios, android) and two collapses (web,
+  // android); one expand before the range and one on d2, which d1 must not count.
+  const toggles = [
+    at('u_web_1', 'recommend_expand_collapse', D1 + 6, toggle('d1', 'expand')),
+    at('u_web_1', 'recommend_expand_collapse', D1 + 7, toggle('d1', 'collapse')),
+    at('u_ios_1', 'recommend_expand_collapse', D1 + 8, toggle('d1', 'expand')),
+    at('u_android_1', 'recommend_expand_collapse', D1 + 9, toggle('d1', 'expand')),
+    at('u_android_1', 'recommend_expand_collapse', D1 + 10, toggle('d1', 'collapse')),
+    at('u_web_1', 'recommend_expand_collapse', D1 - 2 * DAY, toggle('d1', 'expand')),
+    at('u_android_1', 'recommend_expand_collapse', D1 + 11, toggle('d2', 'expand')),
+  ]
+  const handler = createConsumerHandler(server.store!)
+  await handler.handle([
     at('u_web_1', 'recommend_impression', D1, rec('d1')),
     at('u_ios_1', 'recommend_impression', D1 + 1, rec('d1')),
     at('u_android_1', 'recommend_impression', D1 + 2, rec('d1')),
     at('u_web_1', 'recommend_click', D1 + 3, rec('d1')),
     at('u_android_1', 'recommend_impression', D1 + 4, rec('d2')),
     at('u_web_2', 'recommend_impression', D1 + 5, rec('d3')),
+    ...toggles,
     at('u_web_1', 'page_view', D1, { page_name: 'a', action_id: 'a1' }, '/a1'),
     at('u_ios_1', 'page_view', D1, { page_name: 'a', action_id: 'a1' }, '/a1'),
     at('u_ios_1', 'page_view', D1 + 1, { page_name: 'h' }, '/home'),
@@ -102,6 +116,8 @@ beforeAll(async () => {
     ),
     ...[0, 1].map(() => at('u_web_2', 'card_click', TODAY_START + HALF, { card_id: 'c' })),
   ])
+  // A replay (the consumer died before committing): the same events again, counted once.
+  await handler.handle(toggles)
 }, 60_000)
 afterAll(async () => {
   await server.close()
@@ -140,6 +156,18 @@ describe('app_id and platform on every stats route', () => {
     expect(await viewed('&app_id=onchain')).toBe(2)
     expect(await viewed('&app_id=reco&platform=android')).toBe(1)
     expect(await viewed('&app_id=reco&platform=ios')).toBe(0)
+
+    // Expand/collapse counts: each event once, in the range, of this delivery, filtered.
+    const toggles = async (query: string) => {
+      const { expands, collapses } = (await get(`/api/stats/delivery/d1?${RANGE}${query}`)).body
+      return { expands, collapses }
+    }
+    expect(await toggles('')).toEqual({ expands: 3, collapses: 2 })
+    expect(await toggles('&platform=android')).toEqual({ expands: 1, collapses: 1 })
+    expect(await toggles('&app_id=onchain')).toEqual({ expands: 2, collapses: 1 })
+    expect(await toggles('&app_id=onchain&platform=ios')).toEqual({ expands: 1, collapses: 0 })
+    expect(await toggles('&app_id=reco&platform=ios')).toEqual({ expands: 0, collapses: 0 })
+    expect((await get(`/api/stats/delivery/d1?tz=UTC`)).body.expands).toBe(4)
 
     const list = await get(`/api/stats/deliveries?${RANGE}&app_id=reco`)
     expect(list.body.deliveries.map((d: { delivery_id: string }) => d.delivery_id)).toEqual([

@@ -44,6 +44,12 @@ beforeAll(async () => {
     event('recommend_impression', D1 + 2 * DAY, { ...rec, delivery_id: 'd1' }, 'u4'),
     event('recommend_click', D1 + 5000, { ...rec, delivery_id: 'd1' }, 'u1'),
     event('recommend_complete', D1 + 9000, { delivery_id: 'd1', action_id: 'a1' }, 'u1'),
+    // Expands and collapses: three and one on d1 (one two days later), one on another delivery.
+    event('recommend_expand_collapse', D1 + 100, { delivery_id: 'd1', action: 'expand' }, 'u1'),
+    event('recommend_expand_collapse', D1 + 200, { delivery_id: 'd1', action: 'collapse' }, 'u1'),
+    event('recommend_expand_collapse', D1 + 300, { delivery_id: 'd1', action: 'expand' }, 'u2'),
+    event('recommend_expand_collapse', D1 + 2 * DAY, { delivery_id: 'd1', action: 'expand' }, 'u4'),
+    event('recommend_expand_collapse', D1 + 400, { delivery_id: 'd9', action: 'collapse' }, 'u1'),
     event('page_view', D1, { page_name: 'landing', action_id: 'a1' }, 'u1', '/onchain/a1'),
     event('page_view', D1 + 10, { page_name: 'landing' }, 'u1', '/onchain'),
     event('page_view', D1 + 20, { page_name: 'landing' }, 'u2', '/onchain'),
@@ -73,6 +79,8 @@ describe('deliveryStats', () => {
       view_rate: 0.5,
       click_rate: 0.25,
       completion_rate: 0.25,
+      expands: 3,
+      collapses: 1,
       daily_stats: [
         { date: day(D1), views: 3, clicks: 1, completions: 1 },
         { date: day(D1 + DAY), views: 0, clicks: 0, completions: 0 },
@@ -88,6 +96,8 @@ describe('deliveryStats', () => {
       clicked_users: 0,
       view_rate: 0.125,
       click_rate: 0,
+      expands: 1,
+      collapses: 0,
     })
     expect(stats.daily_stats.map((d) => [d.date, d.views])).toEqual([
       [day(D1 + DAY), 0],
@@ -106,6 +116,8 @@ describe('deliveryStats', () => {
       view_rate: 0,
       click_rate: 0,
       completion_rate: 0,
+      expands: 0,
+      collapses: 0,
       daily_stats: [],
     })
   })

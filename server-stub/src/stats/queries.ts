@@ -5,6 +5,7 @@ import {
   ACTION_DAILY_SQL,
   ACTION_FUNNEL_SQL,
   DELIVERY_DAILY_SQL,
+  DELIVERY_EXPAND_COLLAPSE_SQL,
   DELIVERY_USERS_SQL,
   TARGET_USERS_SQL,
 } from './statsSql'
@@ -58,6 +59,10 @@ export interface DeliveryStats {
   click_rate: number
   /** completed_users / viewed_users. */
   completion_rate: number
+  /** recommend_expand_collapse events with action `expand` in the range, each event_id once. */
+  expands: number
+  /** recommend_expand_collapse events with action `collapse` in the range, each event_id once. */
+  collapses: number
   /** Every day of the range, zeros included. */
   daily_stats: DeliveryDailyStats[]
 }
@@ -127,7 +132,8 @@ const num = (value: Numeric | undefined): number => Number(value ?? 0)
 
 /**
  * Reach and engagement of one delivery (§九), exact: unique users with uniqExact, views and
- * clicks by the §六 24 h rule, over the stored events whatever their duplicates.
+ * clicks by the §六 24 h rule, expand and collapse events each once, over the stored events
+ * whatever their duplicates.
  *
  * @param store - The event store.
  * @param deliveryId - The delivery (投放) id.
@@ -146,11 +152,12 @@ export async function deliveryStats(
     id: deliveryId,
     window: DEDUP_WINDOW_MS,
   }
-  const [[users], target, daily] = await Promise.all([
+  const [[users], [toggles], target, daily] = await Promise.all([
     store.query<Record<'viewed_users' | 'clicked_users' | 'completed_users', Numeric>>(
       DELIVERY_USERS_SQL,
       params,
     ),
+    store.query<Record<'expands' | 'collapses', Numeric>>(DELIVERY_EXPAND_COLLAPSE_SQL, params),
     store.query<{ target_users: Numeric }>(TARGET_USERS_SQL, { id: deliveryId }),
     store.query<Record<'views' | 'clicks' | 'completions', Numeric> & { date: string }>(
       DELIVERY_DAILY_SQL,
@@ -176,6 +183,8 @@ export async function deliveryStats(
     view_rate: rate(viewed, targetUsers),
     click_rate: rate(clicked, viewed),
     completion_rate: rate(completed, viewed),
+    expands: num(toggles?.expands),
+    collapses: num(toggles?.collapses),
     daily_stats: fillDays(rows, range, (date) => ({ date, views: 0, clicks: 0, completions: 0 })),
   }
 }

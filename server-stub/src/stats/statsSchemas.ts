@@ -120,6 +120,19 @@ const LIVE_EVENT = obj({
   }),
 })
 
+/** The numbers of `GET /api/stats/delivery/{id}`, every one always in the answer. */
+const DELIVERY_NUMBERS = [
+  'target_users',
+  'viewed_users',
+  'clicked_users',
+  'completed_users',
+  'view_rate',
+  'click_rate',
+  'completion_rate',
+  'expands',
+  'collapses',
+]
+
 /** The stats API's routes (§九), for the OpenAPI document. */
 export const STATS_ROUTES: readonly RouteSchema[] = [
   {
@@ -133,16 +146,8 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
       '200': {
         description: 'The delivery’s numbers.',
         schema: {
-          ...counts([
-            'target_users',
-            'viewed_users',
-            'clicked_users',
-            'completed_users',
-            'view_rate',
-            'click_rate',
-            'completion_rate',
-          ]),
-          required: ['delivery_id', 'daily_stats'],
+          type: 'object',
+          required: ['delivery_id', ...DELIVERY_NUMBERS, 'daily_stats'],
           properties: {
             ...(counts(['target_users', 'viewed_users', 'clicked_users', 'completed_users'])
               .properties as object),
@@ -150,6 +155,16 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
             view_rate: { type: 'number' },
             click_rate: { type: 'number' },
             completion_rate: { type: 'number' },
+            expands: {
+              type: 'integer',
+              minimum: 0,
+              description: 'recommend_expand_collapse events with action expand, each once.',
+            },
+            collapses: {
+              type: 'integer',
+              minimum: 0,
+              description: 'recommend_expand_collapse events with action collapse, each once.',
+            },
             daily_stats: daily(['views', 'clicks', 'completions']),
           },
         },

@@ -94,6 +94,22 @@ WHERE e.event_name IN ('recommend_impression', 'recommend_click', 'recommend_com
   AND toDate(e.timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
   AND ${FILTER_SQL}`
 
+/**
+ * recommend_expand_collapse events of one delivery over the range, by `properties.action`. Each
+ * event_id counts once through uniqExact(event_id), which a replayed copy cannot change, rather
+ * than FINAL: the answer is the same and no merge of the delivery's rows is needed to read it.
+ */
+export const DELIVERY_EXPAND_COLLAPSE_SQL = `
+SELECT
+  uniqExactIf(event_id, JSONExtractString(properties, 'action') = 'expand') AS expands,
+  uniqExactIf(event_id, JSONExtractString(properties, 'action') = 'collapse') AS collapses
+FROM events
+WHERE event_name = 'recommend_expand_collapse'
+  AND delivery_id = {id:String}
+  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+  AND ${FILTER_SQL}`
+
 /** The latest target users set for a delivery (the last PUT wins, see DELIVERIES_DDL). */
 export const TARGET_USERS_SQL = `
 SELECT target_users FROM deliveries FINAL WHERE delivery_id = {id:String}`
