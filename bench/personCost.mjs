@@ -86,9 +86,14 @@ try {
   const queries = {
     delivery: (i) => `/api/stats/delivery/d${(i * 389) % 1000}?${range}`,
     overview: () => `/api/stats/overview?${range}`,
+    // Every delivery of a week (the dashboard's list): all recommendation events of 7 days.
+    deliveries: () => `/api/stats/deliveries?from=${day(now - 6 * DAY)}&to=${day(now)}`,
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  const times = { links: { delivery: [], overview: [] }, none: { delivery: [], overview: [] } }
+  const times = {
+    links: { delivery: [], overview: [], deliveries: [] },
+    none: { delivery: [], overview: [], deliveries: [] },
+  }
   const answers = {}
   const setLinks = async (present) => {
     await store.command('TRUNCATE TABLE identity_links')
@@ -116,7 +121,11 @@ try {
           const [ms, body] = await get(path(i))
           times[state][name].push(ms)
           answers[`${state} ${name}`] =
-            name === 'overview' ? `uv ${body.uv}` : `viewed_users ${body.viewed_users}`
+            name === 'overview'
+              ? `uv ${body.uv}`
+              : name === 'deliveries'
+                ? `viewed_users summed ${body.deliveries.reduce((sum, d) => sum + d.viewed_users, 0)}`
+                : `viewed_users ${body.viewed_users}`
         }
       }
     }

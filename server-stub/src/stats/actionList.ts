@@ -1,4 +1,5 @@
 import type { EventStore } from '../types'
+import { eventsWithPerson, personOf } from './personSql'
 import { rate } from './queries'
 import { FILTER_SQL, type StatsFilters } from './statsFilters'
 import { zonedRangeParams, type StatsRange } from './statsRange'
@@ -8,25 +9,29 @@ export interface ActionSummary {
   action_id: string
   /** page_view events carrying the action_id, each once. */
   page_views: number
-  /** Unique users with an action_start. */
+  /** Unique people (stats/personSql.ts) with an action_start. */
   started_users: number
-  /** Unique users with an action_complete. */
+  /** Unique people with an action_complete. */
   completed_users: number
   /** completed_users / started_users. */
   completion_rate: number
 }
 
-/** Every Action with a funnel event in the range; page views each event once (uniqExact of ids). */
+/**
+ * Every Action with a funnel event in the range; page views each event once (uniqExact of ids),
+ * started and completed users are people (stats/personSql.ts), as in the Action's own answer.
+ */
 const ACTION_LIST_SQL = `
-SELECT action_id,
-  uniqExactIf(event_id, event_name = 'page_view') AS page_views,
-  uniqExactIf(user_id, event_name = 'action_start') AS started_users,
-  uniqExactIf(user_id, event_name = 'action_complete') AS completed_users
-FROM events
-WHERE event_name IN ('page_view', 'card_click', 'action_start', 'action_complete', 'reward_claim')
-  AND action_id != ''
-  AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-  AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+SELECT e.action_id AS action_id,
+  uniqExactIf(e.event_id, e.event_name = 'page_view') AS page_views,
+  uniqExactIf(${personOf()}, e.event_name = 'action_start') AS started_users,
+  uniqExactIf(${personOf()}, e.event_name = 'action_complete') AS completed_users
+FROM ${eventsWithPerson()}
+WHERE e.event_name IN ('page_view', 'card_click', 'action_start', 'action_complete',
+    'reward_claim')
+  AND e.action_id != ''
+  AND e.event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+  AND toDate(e.timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
   AND ${FILTER_SQL}
 GROUP BY action_id
 ORDER BY started_users DESC, action_id

@@ -119,51 +119,53 @@ SELECT target_users FROM deliveries FINAL WHERE delivery_id = {id:String}`
  * `properties.card_id` for a card_click without one (an Action card's id is its Action's id);
  * page views count when the page_view carries the action_id, reward claims when they name it.
  */
-const ACTION_EVENTS = `event_name IN ('page_view', 'card_click', 'action_start', 'action_complete',
-      'reward_claim')
-    AND action_id = {id:String}
-    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
+const ACTION_EVENTS = `e.event_name IN ('page_view', 'card_click', 'action_start',
+      'action_complete', 'reward_claim')
+    AND e.action_id = {id:String}
+    AND e.event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
+    AND toDate(e.timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
     AND ${FILTER_SQL}`
 
 /**
  * Daily events of each funnel step of one Action (each event once, FINAL), and the day's
- * starting and completing users (uniqExact, blind to duplicates).
+ * starting and completing people (uniqExact of the person, blind to duplicates).
  */
 export const ACTION_DAILY_SQL = `
-SELECT toString(toDate(timestamp, {tz:String})) AS date,
-  countIf(event_name = 'page_view') AS views,
-  countIf(event_name = 'card_click') AS card_clicks,
-  countIf(event_name = 'action_start') AS starts,
-  countIf(event_name = 'action_complete') AS completions,
-  countIf(event_name = 'reward_claim') AS reward_claims,
-  uniqExactIf(user_id, event_name = 'action_start') AS started_users,
-  uniqExactIf(user_id, event_name = 'action_complete') AS completed_users
-FROM events FINAL
+SELECT toString(toDate(e.timestamp, {tz:String})) AS date,
+  countIf(e.event_name = 'page_view') AS views,
+  countIf(e.event_name = 'card_click') AS card_clicks,
+  countIf(e.event_name = 'action_start') AS starts,
+  countIf(e.event_name = 'action_complete') AS completions,
+  countIf(e.event_name = 'reward_claim') AS reward_claims,
+  uniqExactIf(${personOf()}, e.event_name = 'action_start') AS started_users,
+  uniqExactIf(${personOf()}, e.event_name = 'action_complete') AS completed_users
+FROM ${eventsWithPerson('e', true)}
 WHERE ${ACTION_EVENTS}
 GROUP BY date
 ORDER BY date`
 
 /**
- * The Action's ordered funnel over the range: per user the number of steps page_view →
+ * The Action's ordered funnel over the range: per person the number of steps page_view →
  * card_click → action_start → action_complete → reward_claim done in that order in time
- * (windowFunnel over a window longer than any range the TTL leaves), and per level the users
- * who stopped there; plus the range's starting and completing users for the completion rate.
- * Duplicate rows change nothing: a level is per user and a set of users is exact.
+ * (windowFunnel over a window longer than any range the TTL leaves), and per level the people
+ * who stopped there; plus the range's starting and completing people for the completion rate.
+ * A person's steps may be under several ids: a page view and card click before login and the
+ * start after it are one person's three steps. Duplicate rows change nothing: a level is per
+ * person and a set of people is exact.
  */
 export const ACTION_FUNNEL_SQL = `
 SELECT toUInt8(level) AS level, count() AS users,
   sum(started) AS started_users, sum(completed) AS completed_users
 FROM (
-  SELECT user_id,
-    windowFunnel(toUInt64(400 * 86400000))(toUInt64(toUnixTimestamp64Milli(timestamp)),
-      event_name = 'page_view', event_name = 'card_click', event_name = 'action_start',
-      event_name = 'action_complete', event_name = 'reward_claim') AS level,
-    max(event_name = 'action_start') AS started,
-    max(event_name = 'action_complete') AS completed
-  FROM events
+  SELECT ${personOf()} AS person,
+    windowFunnel(toUInt64(400 * 86400000))(toUInt64(toUnixTimestamp64Milli(e.timestamp)),
+      e.event_name = 'page_view', e.event_name = 'card_click', e.event_name = 'action_start',
+      e.event_name = 'action_complete', e.event_name = 'reward_claim') AS level,
+    max(e.event_name = 'action_start') AS started,
+    max(e.event_name = 'action_complete') AS completed
+  FROM ${eventsWithPerson()}
   WHERE ${ACTION_EVENTS}
-  GROUP BY user_id
+  GROUP BY person
 )
 GROUP BY level`
 
