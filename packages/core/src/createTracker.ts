@@ -196,6 +196,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   const onHide = () => {
+    // Opted out or not yet asked: no beacon either (a write that ended after the opt-out's
+    // delete can leave a batch in memory; this page must not send it on its way out).
+    if (!granted()) return
     // Everything, now: the exit beacon carries what the queue holds.
     void drain(true)
     delivery.exit()
