@@ -28,7 +28,7 @@ export default defineConfig<EngineOptions>({
     // Issue 11: SDK in Chromium → collector → Kafka → consumer → ClickHouse → stats, each
     // component its own process, with faults. The last step of `npm test` (`test:pipeline:built`;
     // `npm run test:pipeline` builds first). Needs the Kafka jars (scripts/kafka/setup.sh) and
-    // Debian's faketime; starts its own brokers on 127.0.0.1:39092–39099.
+    // Debian's faketime; starts its own brokers on 127.0.0.1:23092–23099.
     { name: 'pipeline', testDir: './e2e/pipeline', timeout: 300_000 },
   ],
 })

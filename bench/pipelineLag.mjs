@@ -8,7 +8,7 @@
 // the first poll that sees `starts >= i + 1` minus the page's Date.now() at track() (page and
 // script share the machine's clock). Reports p50/p95/max per mode, measured side by side.
 //
-//   npm run build && node bench/pipelineLag.mjs [--broker-port=39096] [--users=5] [--events=100]
+//   npm run build && node bench/pipelineLag.mjs [--broker-port=23096] [--users=5] [--events=100]
 import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:http'
@@ -27,7 +27,7 @@ import { startScript } from './script.mjs'
 
 const { values } = parseArgs({
   options: {
-    'broker-port': { type: 'string', default: '39096' },
+    'broker-port': { type: 'string', default: '23096' },
     users: { type: 'string', default: '5' },
     events: { type: 'string', default: '100' },
     'every-ms': { type: 'string', default: '400' },

@@ -12,7 +12,7 @@ const EVENTS = 240
 // Retries are capped at 10 s (default 60 s) so that the test ends soon after the broker is
 // back; the SDK's schedule is otherwise its default.
 const pl = usePipeline({
-  brokerPort: 39094,
+  brokerPort: 23094,
   trackerOptions: { flushInterval: 500, maxRetryDelay: 10_000 },
 })
 

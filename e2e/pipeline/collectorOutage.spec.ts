@@ -20,7 +20,7 @@ const RETRY_AFTER_503 = 5
 const RETRY_AFTER_429 = 3
 // The SDK's defaults, retry schedule included; a shorter flush only to make traffic steady.
 const pl = usePipeline({
-  brokerPort: 39098,
+  brokerPort: 23098,
   trackerOptions: { flushInterval: 1000 },
 })
 

@@ -12,7 +12,7 @@ const USERS = 2
 const EVENTS = 1500
 const KILLS = 3
 const pl = usePipeline({
-  brokerPort: 39096,
+  brokerPort: 23096,
   trackerOptions: { flushInterval: 300 },
 })
 

@@ -36,7 +36,7 @@ test.beforeAll(async () => {
   clockFile = join(clockDir, 'offset')
   await writeFile(clockFile, '+0h\n')
   pipeline = await startPipeline({
-    brokerPort: 39092,
+    brokerPort: 23092,
     collectorEnv: {
       LD_PRELOAD: LIBFAKETIME,
       FAKETIME_TIMESTAMP_FILE: clockFile,

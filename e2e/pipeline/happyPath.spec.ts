@@ -15,7 +15,7 @@ const ledger = new Ledger()
 
 test.describe.configure({ mode: 'serial' })
 test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39092 })
+  pipeline = await startPipeline({ brokerPort: 23092 })
 })
 test.afterAll(async () => {
   await pipeline?.close()

@@ -27,7 +27,7 @@ let ledger: Ledger
 // end up in the next test's accounts.
 test.beforeEach(async () => {
   ledger = new Ledger()
-  pipeline = await startPipeline({ brokerPort: 39094 })
+  pipeline = await startPipeline({ brokerPort: 23094 })
   site = await startPipelineSite('script-tag', pipeline.endpoint, { flushInterval: 500 })
 })
 test.afterEach(async () => {

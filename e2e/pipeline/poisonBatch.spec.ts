@@ -17,7 +17,7 @@ import { waitUntil } from './support/waitUntil'
 const USERS = 2
 const EVENTS = 300
 const pl = usePipeline({
-  brokerPort: 39092,
+  brokerPort: 23092,
   trackerOptions: { flushInterval: 500 },
 })
 

@@ -26,7 +26,7 @@ const extra: RoleProcess[] = []
 const dirs: string[] = []
 
 test.beforeAll(async () => {
-  pipeline = await startPipeline({ brokerPort: 39098 })
+  pipeline = await startPipeline({ brokerPort: 23098 })
 })
 test.afterAll(async () => {
   for (const role of extra) await role.stop().catch(() => undefined)

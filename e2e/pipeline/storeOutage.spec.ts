@@ -15,7 +15,7 @@ const USERS = 2
 const DOWN_MS = 60_000
 const EVERY_MS = 50
 const pl = usePipeline({
-  brokerPort: 39096,
+  brokerPort: 23096,
   trackerOptions: { flushInterval: 1000 },
 })
 

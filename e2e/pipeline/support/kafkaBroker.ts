@@ -1,5 +1,7 @@
 // A Kafka broker of a pipeline spec's own, started by scripts/kafka/start.sh on a port of the
-// suite's range (39092–39099, never the shared 9092) with its data in a temp dir. The jars are
+// suite's range (23092–23099, never the shared 9092; below Linux's ephemeral ports, 32768 and
+// up, so a process listening on port 0 cannot take it first — 39096 once was) with its data in
+// a temp dir. The jars are
 // the ones setup.sh fetched into the repository's .kafka/libs (KAFKA_LIBS), so nothing is
 // downloaded per run. `kill()` is a real SIGKILL of the broker's JVM.
 import { execFile } from 'node:child_process'

@@ -51,7 +51,7 @@ export async function readStoreDir(dataDir: string): Promise<StoredRow[]> {
 
 /** Options of {@link startPipeline}. */
 export interface PipelineOptions {
-  /** The broker's port, in the suite's range 39092–39098 (even; the controller takes +1). */
+  /** The broker's port, in the suite's range 23092–23098 (even; the controller takes +1). */
   brokerPort: number
   /** Extra environment of the collector process. */
   collectorEnv?: Record<string, string>
