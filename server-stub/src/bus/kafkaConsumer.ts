@@ -296,12 +296,23 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
           }
         })
     }
-    /** Flushes after `batchIdleMs` of quiet, and at the latest `batchWaitMs` after the first. */
+    /** When the last message came: the quiet spell the idle flush waits for starts there. */
+    let lastMessageAt = 0
+    /**
+     * Flushes after `batchIdleMs` of quiet, and at the latest `batchWaitMs` after the first
+     * message. One timer per quiet spell, not one per message: a busy topic delivers thousands
+     * of messages a second, and each only notes its time.
+     */
     const schedule = () => {
-      const now = Date.now()
+      const now = (lastMessageAt = Date.now())
       deadline ??= now + batchWaitMs
-      clearTimeout(timer)
-      timer = setTimeout(flush, Math.max(0, Math.min(deadline, now + batchIdleMs) - now))
+      timer ??= setTimeout(whenDue, Math.min(deadline, now + batchIdleMs) - now)
+    }
+    const whenDue = () => {
+      timer = undefined
+      const wait = Math.min(deadline ?? 0, lastMessageAt + batchIdleMs) - Date.now()
+      if (wait > 0 && buffer.length) timer = setTimeout(whenDue, wait)
+      else flush()
     }
 
     await new Promise<void>((resolve) => {

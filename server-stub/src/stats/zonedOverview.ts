@@ -86,11 +86,13 @@ export async function zonedOverview(
   // request recomputes; an answer is never older than its fingerprint.
   // The links and the erasures too: a login linked later makes earlier anonymous views that
   // person's, and an erasure rebuilds a day's counter from fewer rows (it may come out equal).
-  const fingerprint = JSON.stringify([
-    await store.query(COUNTERS_SQL, params),
-    await store.query(LINKS_FINGERPRINT_SQL),
-    await store.query('SELECT count() AS erasures FROM erasures'),
-  ])
+  const fingerprint = JSON.stringify(
+    await Promise.all([
+      store.query(COUNTERS_SQL, params),
+      store.query(LINKS_FINGERPRINT_SQL),
+      store.query('SELECT count() AS erasures FROM erasures'),
+    ]),
+  )
   const cached = answers.get(key, fingerprint)
   if (cached) return cached
   const rows = await store.query<{ kind: string; key: string; pv: Numeric; uv: Numeric }>(
