@@ -1,13 +1,17 @@
 // The stats API the dashboard calls (issue 12, docs/stats-api.md) over many events: p50 / p95
 // of each endpoint, on the embedded server (chdb), after the server's own warm-up at start.
 //
-//   npm run build && node bench/dashboardApi.mjs [--rows 10000000] [--runs 25]
+//   npm run build && node bench/dashboardApi.mjs [--rows 10000000] [--runs 25] [--data-dir DIR]
+//
+// --data-dir keeps the store there and reuses it when it already holds events (the insert is
+// skipped), to time a change against the same 10M events without waiting for the insert again;
+// the events' days are relative to the first run, so reuse it within hours, not days.
 //
 // Writes its section into docs/server-benchmarks.md (after bench/server.mjs's kept marker,
 // between its own markers, so either command can be rerun alone).
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { cpus, tmpdir, totalmem } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { median, quantile } from './stats.mjs'
@@ -27,6 +31,9 @@ const { values: args } = parseArgs({
     rows: { type: 'string', default: '10000000' },
     runs: { type: 'string', default: '25' },
     out: { type: 'string', default: 'docs/server-benchmarks.md' },
+    'data-dir': { type: 'string' },
+    // Only the endpoints whose label contains this text; the docs are then left unchanged.
+    only: { type: 'string' },
   },
 })
 const rows = Number(args.rows)
@@ -46,7 +53,9 @@ const silent = {
     console.error(JSON.stringify(entry))
   },
 }
-const dataDir = await mkdtemp(join(tmpdir(), 'trackpoint-bench-dashboard-'))
+const keptDir = args['data-dir'] ? resolve(args['data-dir']) : undefined
+if (keptDir) await mkdir(keptDir, { recursive: true })
+const dataDir = keptDir ?? (await mkdtemp(join(tmpdir(), 'trackpoint-bench-dashboard-')))
 const start = (roles) =>
   server.startServer({
     roles,
@@ -71,14 +80,20 @@ try {
   log(`embedded server ${running.url}; inserting ${rows.toLocaleString('en-US')} events`)
   const insert = `INSERT INTO events (event_id, event_name, user_id, timestamp, app_id, platform,
       page, session_id, properties, delivery_id, action_id, client_ip, received_at, sdk_version,
-      app_version, unplanned)
+      app_version, unplanned, anonymous_id)
+    WITH cityHash64(number, 1) % 100000 AS person
     SELECT generateUUIDv4(number) AS event_id,
       multiIf(number % 100 < 40, 'page_view', number % 100 < 70, 'recommend_impression',
         number % 100 < 80, 'recommend_click', number % 100 < 84, 'recommend_complete',
         number % 100 < 91, 'card_click', number % 100 < 96, 'action_start',
         number % 100 < 98, 'action_complete', number % 1000 < 995, 'reward_claim', 'promo_open')
         AS name,
-      concat('u', toString(cityHash64(number, 1) % 100000)) AS user_id,
+      -- One user in five logged in half-way through the month from a device id ('a…'), which
+      -- makes 20,000 identity links for the person rule (stats/personSql.ts) to apply.
+      if(person % 5 = 0
+          AND ts < fromUnixTimestamp64Milli(toInt64(${from30 + 15 * DAY}), 'UTC'),
+        concat('a', toString(person)),
+        concat('u', toString(person))) AS user_id,
       fromUnixTimestamp64Milli(toInt64(${from30} + cityHash64(number, 2) % ${30 * DAY}), 'UTC') AS ts,
       if(cityHash64(number, 7) % 10 < 7, 'onchain', 'reco'),
       ['web', 'ios', 'android'][1 + cityHash64(number, 8) % 3],
@@ -91,22 +106,31 @@ try {
           OR (name = 'page_view' AND number % 3 = 0),
         concat('a', toString(cityHash64(number, 4) % 200)), '') AS a,
       '127.0.0.1', ts, ['1.0.0', '1.1.0', '1.2.0'][1 + cityHash64(number, 9) % 3], '',
-      if(name = 'promo_open', ['unknown_event:event_name'], [])
+      if(name = 'promo_open', ['unknown_event:event_name'], []),
+      if(person % 5 = 0, concat('a', toString(person)), user_id)
     FROM numbers(${rows})`
+  const [{ c: before }] = await running.store.query('SELECT count() AS c FROM events')
+  const reused = keptDir !== undefined && Number(before) > 0
   const t0 = performance.now()
-  await running.store.command(insert)
+  if (!reused) {
+    await running.store.command(insert)
+    // The last hour's arrivals for health and live: 20,000 events received in the last 50 min.
+    await running.store.command(`INSERT INTO events (event_id, event_name, user_id, timestamp,
+        app_id, platform, page, session_id, properties, client_ip, received_at, sdk_version,
+        app_version)
+      SELECT generateUUIDv4(number + ${rows}), 'page_view', concat('u', toString(number % 5000)),
+        fromUnixTimestamp64Milli(toInt64(${now} - (number % 3000) * 1000), 'UTC') AS ts,
+        'onchain', 'web', concat('/p/', toString(number % 50)), concat('live', toString(number % 900)),
+        '{}', '127.0.0.1', ts, '1.2.0', ''
+      FROM numbers(20000)`)
+  }
   const insertSec = (performance.now() - t0) / 1000
   const [{ c }] = await running.store.query('SELECT count() AS c FROM events')
-  log(`inserted ${Number(c).toLocaleString('en-US')} rows in ${insertSec.toFixed(1)} s`)
-  // The last hour's arrivals for health and live: 20,000 events received in the last 50 min.
-  await running.store.command(`INSERT INTO events (event_id, event_name, user_id, timestamp,
-      app_id, platform, page, session_id, properties, client_ip, received_at, sdk_version,
-      app_version)
-    SELECT generateUUIDv4(number + ${rows}), 'page_view', concat('u', toString(number % 5000)),
-      fromUnixTimestamp64Milli(toInt64(${now} - (number % 3000) * 1000), 'UTC') AS ts,
-      'onchain', 'web', concat('/p/', toString(number % 50)), concat('live', toString(number % 900)),
-      '{}', '127.0.0.1', ts, '1.2.0', ''
-    FROM numbers(20000)`)
+  log(
+    reused
+      ? `reused ${Number(c).toLocaleString('en-US')} rows in ${keptDir}`
+      : `inserted ${Number(c).toLocaleString('en-US')} rows in ${insertSec.toFixed(1)} s`,
+  )
   // A restart, as after a deploy: the warm-up at start builds the overview snapshots.
   await running.close()
   const restartT0 = performance.now()
@@ -125,6 +149,16 @@ try {
   }
   const warmSec = (performance.now() - restartT0) / 1000
   log(`restarted; warm-up done ${warmSec.toFixed(1)} s after the start began`)
+  // The steady state a dashboard user meets: ClickHouse merges the insert's parts for a while
+  // after it, competing with the calls for the 2 cores; measure once it is done (bounded).
+  const mergesT0 = performance.now()
+  const merging = async () =>
+    Number((await running.store.query('SELECT count() AS n FROM system.merges'))[0].n) > 0
+  while ((await merging()) && performance.now() - mergesT0 < 300_000) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+  const mergeSec = (performance.now() - mergesT0) / 1000
+  log(`background merges done ${mergeSec.toFixed(1)} s later`)
   const token = await fetch(`${running.url}/api/admin/partner-tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -185,7 +219,9 @@ try {
     ['GET /api/admin/partner-tokens', () => '/api/admin/partner-tokens'],
   ]
   const results = []
-  for (const [label, path, bearer = ADMIN] of endpoints) {
+  for (const [label, path, bearer = ADMIN] of endpoints.filter(
+    ([label]) => !args.only || label.includes(args.only),
+  )) {
     const headers = { authorization: `Bearer ${bearer}` }
     const call = async (i) => {
       const t = performance.now()
@@ -216,40 +252,49 @@ try {
     )
   }
 
-  // ---- report ------------------------------------------------------------------------------
-  const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
-  const lines = [
-    START,
-    '',
-    '## The dashboard’s stats API over many events (issue 12)',
-    '',
-    `Produced by \`npm run build && node bench/dashboardApi.mjs --rows ${rows} --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; a machine shared with other jobs).`,
-    '',
-    `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, 1M sessions over 50 pages, 3 SDK versions, uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days) was done ${warmSec.toFixed(1)} s after the start began. Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
-    '',
-    '| endpoint | first ms | p50 ms | p95 ms | max ms | statuses | p95 ≤ 300 ms |',
-    '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-    ...results.map(
-      (r) =>
-        `| ${r.label} | ${f(r.first)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} | ${Object.entries(
-          r.statuses,
-        )
-          .map(([s, n]) => `${s}: ${n}`)
-          .join(', ')} | ${r.p95 <= 300 ? 'met' : '**missed**'} |`,
-    ),
-    '',
-    END,
-  ]
-  const out = join(ROOT, args.out)
-  let text = await readFile(out, 'utf8')
-  const section = lines.join('\n')
-  const at = text.indexOf(START)
-  if (at >= 0) text = text.slice(0, at) + section + text.slice(text.indexOf(END) + END.length)
-  else if (text.includes(KEPT_MARKER)) text = `${text.trimEnd()}\n\n${section}\n`
-  else text = `${text.trimEnd()}\n\n${KEPT_MARKER}\n\n${section}\n`
-  await writeFile(out, text)
-  log(`wrote ${args.out}`)
+  // ---- report (the whole table only) ----
+  if (!args.only) {
+    const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
+    const lines = [
+      START,
+      '',
+      '## The dashboard’s stats API over many events (issue 12)',
+      '',
+      `Produced by \`npm run build && node bench/dashboardApi.mjs --rows ${rows} --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; a machine shared with other jobs).`,
+      '',
+      `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, 1M sessions over 50 pages, 3 SDK versions, 100,000 people of whom one in five logs in half-way through (20,000 identity links), uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days) was done ${warmSec.toFixed(1)} s after the start began, and ClickHouse's background merges of the insert ${mergeSec.toFixed(1)} s after that (the calls start then). Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
+      '',
+      '| endpoint | first ms | p50 ms | p95 ms | max ms | statuses | p95 ≤ 300 ms |',
+      '| --- | ---: | ---: | ---: | ---: | --- | --- |',
+      ...results.map(
+        (r) =>
+          `| ${r.label} | ${f(r.first)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} | ${Object.entries(
+            r.statuses,
+          )
+            .map(([s, n]) => `${s}: ${n}`)
+            .join(', ')} | ${r.p95 <= 300 ? 'met' : '**missed**'} |`,
+      ),
+      '',
+      END,
+    ]
+    const out = resolve(ROOT, args.out)
+    let text = await readFile(out, 'utf8').catch(() => '')
+    const section = lines.join('\n')
+    const at = text.indexOf(START)
+    if (at >= 0) text = text.slice(0, at) + section + text.slice(text.indexOf(END) + END.length)
+    else if (text.includes(KEPT_MARKER)) text = `${text.trimEnd()}\n\n${section}\n`
+    else text = `${text.trimEnd()}\n\n${KEPT_MARKER}\n\n${section}\n`
+    await writeFile(out, text)
+    log(`wrote ${args.out}`)
+  }
+  const missed = results.filter((r) => r.p95 > 300)
+  console.log(
+    missed.length === 0
+      ? `goal (p95 ≤ 300 ms for every endpoint): met by all ${results.length}`
+      : `goal (p95 ≤ 300 ms for every endpoint): missed by ${missed.length} of ${results.length}: ${missed.map((r) => r.label).join('; ')}`,
+  )
+  if (missed.length > 0) process.exitCode = 2
 } finally {
   await running?.close()
-  await rm(dataDir, { recursive: true, force: true })
+  if (!keptDir) await rm(dataDir, { recursive: true, force: true })
 }

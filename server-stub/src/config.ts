@@ -133,6 +133,13 @@ export interface Config {
    * @default the admin token
    */
   erasureSalt?: string
+  /**
+   * `TRACKPOINT_DASHBOARD_APP`: the app (an `app_id` of `TRACKPOINT_APPS`) the dashboard tracks
+   * its own use as, through the collector of the same process. Its first secret is written
+   * into the dashboard's page, as any web app's secret is shipped in its JavaScript, so give
+   * the dashboard an app of its own. Unset: the development app when it is in use, else none.
+   */
+  dashboardApp?: AppConfig
   /** When every HTTP role sheds load (`@fastify/under-pressure`). @default defaultPressureLimits() */
   pressure?: PressureLimits
   /**
@@ -427,5 +434,21 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     ipMode: parseIpMode(set(env, 'TRACKPOINT_IP_MODE')),
     erasureSalt: set(env, 'TRACKPOINT_ERASURE_SALT'),
+    dashboardApp: parseDashboardApp(set(env, 'TRACKPOINT_DASHBOARD_APP'), apps),
   }
+}
+
+/** `TRACKPOINT_DASHBOARD_APP`: one of the configured apps, by id. */
+function parseDashboardApp(
+  text: string | undefined,
+  apps: AppConfig[] | undefined,
+): AppConfig | undefined {
+  if (text === undefined) return undefined
+  const app = apps?.find((candidate) => candidate.app_id === text)
+  if (!app) {
+    throw new ConfigError(
+      `TRACKPOINT_DASHBOARD_APP must be the app_id of an app in TRACKPOINT_APPS; got ${JSON.stringify(text)}${apps ? ` (apps: ${apps.map((a) => a.app_id).join(', ')})` : ', and TRACKPOINT_APPS is unset'}. Example: TRACKPOINT_DASHBOARD_APP=trackpoint_dashboard`,
+    )
+  }
+  return app
 }

@@ -277,11 +277,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     app.get(OPENAPI_PATH, (_request, reply) => sendJson(reply, 200, openApiDocument()))
     if (stats) await app.register(statsRoutes, stats)
     if (stats) {
-      const devApp = config.devApp ? config.apps[0] : undefined
-      const track = (options.dashboard?.trackUse ?? true) && collector && devApp
+      // The dashboard's own use goes to this process's collector, as the configured app, or
+      // the development app when that is the one in use.
+      const trackingApp = config.dashboardApp ?? (config.devApp ? config.apps[0] : undefined)
+      const track = (options.dashboard?.trackUse ?? true) && collector && trackingApp
+      if (config.dashboardApp && !collector) {
+        logger.info({
+          msg: 'TRACKPOINT_DASHBOARD_APP is set but this process has no collector role: the dashboard tracks nothing',
+        })
+      }
       await app.register(dashboardRoutes, {
         dir: options.dashboard?.dir ?? defaultDashboardDir(),
-        ...(track && { trackAs: { appId: devApp.app_id, secret: devApp.secrets[0]! } }),
+        ...(track && { trackAs: { appId: trackingApp.app_id, secret: trackingApp.secrets[0]! } }),
       })
     }
     if (stats && plan) {

@@ -33,6 +33,15 @@ describe('loadConfig', () => {
     expect(DEFAULT_LIMITS).toMatchObject({ maxFutureMs: 3_600_000, maxPastDays: 92 })
   })
 
+  it('reads TRACKPOINT_DASHBOARD_APP as one of the apps, none by default', () => {
+    const dashboard = { ...app, app_id: 'dashboard', secrets: ['d1'] }
+    expect(loadConfig(withApps([app])).dashboardApp).toBeUndefined()
+    expect(
+      loadConfig(withApps([app, dashboard], { TRACKPOINT_DASHBOARD_APP: 'dashboard' }))
+        .dashboardApp,
+    ).toEqual(dashboard)
+  })
+
   it('falls back to a marked development app and the defaults', () => {
     const config = loadConfig({})
     expect(config.devApp).toBe(true)
@@ -105,6 +114,14 @@ describe('loadConfig', () => {
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be comma-separated host:port.*Example/],
     [{ CLICKHOUSE_URL: 'ftp://x' }, /CLICKHOUSE_URL must be an http\(s\) URL.*Example/],
     [{ TRACKPOINT_MAX_BODY_BYTES: '-1' }, /TRACKPOINT_MAX_BODY_BYTES must be a whole number/],
+    [
+      { TRACKPOINT_DASHBOARD_APP: 'dev_app' },
+      /TRACKPOINT_DASHBOARD_APP must be the app_id of an app in TRACKPOINT_APPS; got "dev_app", and TRACKPOINT_APPS is unset/,
+    ],
+    [
+      withApps([app], { TRACKPOINT_DASHBOARD_APP: 'dashboard' }),
+      /TRACKPOINT_DASHBOARD_APP must be the app_id .* got "dashboard" \(apps: onchain_app\)/,
+    ],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError)
     expect(() => loadConfig(env)).toThrow(message)

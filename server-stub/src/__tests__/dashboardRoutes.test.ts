@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dashboardRoutes } from '../dashboard/dashboardRoutes'
 import { createHttpServer } from '../http/createHttpServer'
 import { silentLogger } from '../http/logger'
+import { loadConfig } from '../config'
+import { startServer } from '../startServer'
 
 const PAGE = `<!doctype html><html><head>
 <meta name="trackpoint-endpoint" content="" />
@@ -76,6 +78,44 @@ describe('dashboardRoutes', () => {
     expect(response.body).toContain('<meta name="trackpoint-endpoint" content="same-origin" />')
     expect(response.body).toContain('<meta name="trackpoint-app" content="dev_app:dev_secret" />')
   })
+
+  it('tracks its use as TRACKPOINT_DASHBOARD_APP when the process has a collector, else not', async () => {
+    const apps = [
+      { app_id: 'onchain_app', secrets: ['s1'], allowed_origins: ['*'] },
+      { app_id: 'trackpoint_dashboard', secrets: ['dash_secret'], allowed_origins: ['*'] },
+    ]
+    const page = async (roles: ('collector' | 'consumer' | 'stats')[], extra = {}) => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'trackpoint-dashboard-app-'))
+      const running = await startServer({
+        roles,
+        config: loadConfig({
+          TRACKPOINT_APPS: JSON.stringify(apps),
+          TRACKPOINT_DATA_DIR: dataDir,
+          PORT: '0',
+          TRACKPOINT_ADMIN_TOKEN: 'admin',
+          ...extra,
+        }),
+        logger: silentLogger,
+        dashboard: { dir },
+      })
+      try {
+        return await (await fetch(`${running.url}/dashboard/`)).text()
+      } finally {
+        await running.close()
+        await rm(dataDir, { recursive: true, force: true })
+      }
+    }
+    const configured = { TRACKPOINT_DASHBOARD_APP: 'trackpoint_dashboard' }
+    expect(await page(['collector', 'consumer', 'stats'], configured)).toContain(
+      '<meta name="trackpoint-app" content="trackpoint_dashboard:dash_secret" />',
+    )
+    // Real apps and no dashboard app: nothing is written (not the first app's secret).
+    const untracked = await page(['collector', 'consumer', 'stats'])
+    expect(untracked).toContain('<meta name="trackpoint-app" content="" />')
+    expect(untracked).not.toContain('s1')
+    // A stats-only process has no collector to send to.
+    expect(await page(['stats'], configured)).toContain('<meta name="trackpoint-app" content="" />')
+  }, 60_000)
 
   it('says how to build the dashboard when its files are missing', async () => {
     const app = await serve({ dir: join(dir, 'missing') })

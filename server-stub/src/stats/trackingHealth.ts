@@ -53,13 +53,16 @@ GROUP BY start`
 
 /**
  * Per event name: events of today so far (from `{today_start}` to `{now}`) and of the same span
- * a week earlier, each event once. `event_date` bounds the read to the two days (± a day for
- * the zone).
+ * a week earlier. `event_date` bounds the read to the two days (± a day for the zone). Stored
+ * rows, like the SDK versions' counts: a replayed batch counts twice until ClickHouse merges
+ * the copies away. Counting each event_id once (uniqExact) cost 160–250 ms of the view's
+ * ~250 ms over 10M events (docs/server-benchmarks.md), for a monitor whose question is whether
+ * a name fell by half.
  */
 const TODAY_SQL = `
 SELECT toString(event_name) AS event_name,
-  uniqExactIf(event_id, timestamp >= fromUnixTimestamp64Milli({today_start:Int64})) AS today,
-  uniqExactIf(event_id, timestamp < fromUnixTimestamp64Milli({week_end:Int64})) AS last_week
+  countIf(timestamp >= fromUnixTimestamp64Milli({today_start:Int64})) AS today,
+  countIf(timestamp < fromUnixTimestamp64Milli({week_end:Int64})) AS last_week
 FROM events
 WHERE ((timestamp >= fromUnixTimestamp64Milli({today_start:Int64})
         AND timestamp < fromUnixTimestamp64Milli({now:Int64}))
@@ -105,18 +108,62 @@ WHERE received_at >= fromUnixTimestamp64Milli({day_ago:Int64}) AND ${FILTER_SQL}
 GROUP BY sdk_version, platform
 ORDER BY events DESC, sdk_version, platform`
 
-/** The start of `ms`'s day in `tz`, ms: the last instant at or before `ms` whose zoned time is 00:00. */
-export function startOfZonedDay(ms: number, tz: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    hourCycle: 'h23',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms))
+/** One formatter per zone (there are a few hundred zones; building one costs tens of µs). */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>()
+
+/** The wall clock of `ms` in `tz` read as if it were UTC, ms: its zoned date and time. */
+function zonedWallClock(ms: number, tz: string): number {
+  let format = wallClockFormats.get(tz)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    wallClockFormats.set(tz, format)
+  }
+  const parts = format.formatToParts(new Date(ms))
   const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0)
-  const sinceMidnight = ((get('hour') * 60 + get('minute')) * 60 + get('second')) * 1000
-  return ms - (ms % 1000) - sinceMidnight
+  return Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  )
+}
+
+/**
+ * The start of `ms`'s day in `tz`, ms: the first instant whose zoned date is that of `ms` —
+ * 00:00 local time, or, where a clock change skips midnight (Santiago in September), the
+ * instant the day begins. Not "`ms` minus the hours since midnight": on a day the clocks change,
+ * the wall clock has moved an hour more or less than time has (New York's 8 March: at noon, 11
+ * hours since midnight).
+ */
+export function startOfZonedDay(ms: number, tz: string): number {
+  const second = ms - (((ms % 1000) + 1000) % 1000)
+  const wall = zonedWallClock(second, tz)
+  const midnight = wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS)
+  // The zone's offset at `ms`, then at the first guess, covers one change of offset in between.
+  let start = midnight - (wall - second)
+  start = midnight - (zonedWallClock(start, tz) - start)
+  // The first second whose wall clock has reached the day, between a second before it and one
+  // in it: `start` itself when midnight exists; the clock change when it skipped midnight.
+  const inDay = (at: number) => zonedWallClock(at, tz) >= midnight
+  if (inDay(start) && !inDay(start - 1000)) return start
+  let [before, inside] = inDay(start) ? [start - 2 * 3_600_000, start] : [start, second]
+  while (inside - before > 1000) {
+    const mid = before + Math.floor((inside - before) / 2000) * 1000
+    if (inDay(mid)) inside = mid
+    else before = mid
+  }
+  return inside
 }
 
 type Numeric = number | string

@@ -71,7 +71,11 @@ FROM (
   GROUP BY session_id
   HAVING anchor > 0
 )
-GROUP BY path`
+GROUP BY path
+-- The set of sessions is for filtering rows, not for the key's index: building an index
+-- condition from tens of thousands of session ids cost more than it skipped (750 vs 850 ms
+-- over 30 days of 10M events).
+SETTINGS use_index_for_in_with_subqueries = 0`
 
 /** Orders paths: more sessions first, then the pages compared one by one (a prefix first). */
 export function comparePaths(
