@@ -268,9 +268,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     : undefined
   // Refused events reach no bus and no store: the collector's own counter, sampled per minute,
   // is read by this process's stats role (embedded) or published as tallies (with Kafka).
-  const rejectionLog: RejectionLog | undefined = collector
-    ? createRejectionLog(registry, Math.min(options.refusalPublishMs ?? 5000, 5000))
-    : undefined
+  const rejectionLog: RejectionLog | undefined =
+    collector && (kafka || roles.has('stats'))
+      ? createRejectionLog(registry, Math.min(options.refusalPublishMs ?? 5000, 5000))
+      : undefined
   const refusalPublisher: RefusalPublisher | undefined =
     kafka && rejectionLog
       ? createRefusalPublisher({

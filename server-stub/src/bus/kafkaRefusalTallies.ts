@@ -180,6 +180,7 @@ export function followRefusalTallies(options: RefusalFollowerOptions): RefusalFo
     let delay = 250
     while (!stopSignal.signal.aborted) {
       await ensureTopic(brokers, topicSpec(topic), logger)
+      if (stopSignal.signal.aborted) break
       const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
         clientId: 'trackpoint-refusal-reader',
         bootstrapBrokers: brokers,
@@ -195,11 +196,28 @@ export function followRefusalTallies(options: RefusalFollowerOptions): RefusalFo
       consumer.on('error', () => undefined)
       let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
       try {
-        stream = await withTimeout(
-          consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
-          15_000,
-          'could not join the refusal reader group',
-        )
+        const joining = consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+        // A join that comes too late (timed out, or after a stop) is closed when it comes.
+        let abandoned = false
+        joining
+          .then((late) => (abandoned ? settleWithin(late.close(), 5000) : undefined))
+          .catch(() => undefined)
+        let onStop = () => undefined as void
+        const stopped = new Promise<never>((_, reject) => {
+          onStop = () => reject(new Error('stopped'))
+          stopSignal.signal.addEventListener('abort', onStop, { once: true })
+        })
+        try {
+          stream = await Promise.race([
+            withTimeout(joining, 15_000, 'could not join the refusal reader group'),
+            stopped,
+          ])
+        } catch (error) {
+          abandoned = true
+          throw error
+        } finally {
+          stopSignal.signal.removeEventListener('abort', onStop)
+        }
         const running = stream
         delay = 250
         await new Promise<void>((resolve) => {
@@ -237,7 +255,8 @@ export function followRefusalTallies(options: RefusalFollowerOptions): RefusalFo
     async stop() {
       stopSignal.abort()
       clearInterval(timer)
-      await following
+      // Bounded: a broker away may hold a topic check or a client's close for a while.
+      await settleWithin(following, 15_000)
       await flushing
       await settleWithin(flush(), 5000)
     },
