@@ -110,7 +110,7 @@ const zh = {
     accepted: '接收',
     rejected: '拒绝',
     rejectedUnavailable:
-      '按应用或平台筛选时无法统计（被拒绝的请求不一定标明应用），或本进程没有采集器',
+      '按应用或平台筛选时无法统计（被拒绝的请求不一定标明应用），或本进程既没有采集器也没有 Kafka',
     perSecond: '每秒事件（近 1 小时）',
     reasons: '拒绝原因',
     reason: '原因',
@@ -248,7 +248,7 @@ const en: Messages = {
     accepted: 'Accepted',
     rejected: 'Rejected',
     rejectedUnavailable:
-      'Not known per app or platform (a refused request may not say which), or this process runs no collector',
+      'Not known per app or platform (a refused request may not say which), or this process has neither a collector nor Kafka',
     perSecond: 'Events per second (last hour)',
     reasons: 'Rejections by reason',
     reason: 'Reason',

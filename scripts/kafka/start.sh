@@ -5,6 +5,8 @@
 #   tracking_events_dlq  1 partition, retention 7 days (messages the consumer could not parse)
 #   tracking_plan        1 partition, compacted (installed tracking plans; every process reads it
 #                        from the start — the server creates it too when it is missing)
+#   tracking_refusals    1 partition, retention 3 hours (the collectors' refusal tallies; the
+#                        server creates it too when it is missing)
 # Returns once the broker answers and the topics exist. Safe to run again: a running broker is
 # kept and the topics are checked.
 #
@@ -23,6 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 TOPIC=tracking_events
 DLQ_TOPIC=tracking_events_dlq
 PLAN_TOPIC=tracking_plan
+REFUSAL_TOPIC=tracking_refusals
 RETENTION_MS=604800000 # 7 days
 TIMEOUT=${KAFKA_START_TIMEOUT:-60}
 
@@ -48,10 +51,14 @@ create_topics() {
   # removes none either (server-stub/src/plan/kafkaPlanStore.ts).
   create_topic --topic "$PLAN_TOPIC" --partitions 1 --config cleanup.policy=compact &
   local plan=$!
+  # Tallies are cumulative per minute, so 3 hours (the table's TTL) is all that is ever needed.
+  create_topic --topic "$REFUSAL_TOPIC" --partitions 1 --config retention.ms=10800000 &
+  local refusals=$!
   wait "$main" || die "could not create topic $TOPIC (see output above)"
   wait "$dlq" || die "could not create topic $DLQ_TOPIC (see output above)"
   wait "$plan" || die "could not create topic $PLAN_TOPIC (see output above)"
-  log "topics ready: $TOPIC (8 partitions, lz4, retention 7 d), $DLQ_TOPIC, $PLAN_TOPIC (compacted)"
+  wait "$refusals" || die "could not create topic $REFUSAL_TOPIC (see output above)"
+  log "topics ready: $TOPIC (8 partitions, lz4, retention 7 d), $DLQ_TOPIC, $PLAN_TOPIC (compacted), $REFUSAL_TOPIC (3 h)"
 }
 
 if pid=$(running_pid); then

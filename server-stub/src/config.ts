@@ -120,6 +120,11 @@ export interface Config {
   /** `TRACKPOINT_PLAN_TOPIC`: the Kafka topic of installed plans. @default 'tracking_plan' */
   planTopic?: string
   /**
+   * `TRACKPOINT_REFUSAL_TOPIC`: the Kafka topic of the collectors' refusal tallies.
+   * @default 'tracking_refusals'
+   */
+  refusalTopic?: string
+  /**
    * `TRACKPOINT_IP_MODE`: how much of the client IP an event keeps, applied in the collector
    * before the event reaches Kafka or ClickHouse: `full`, `truncated` (IPv4 /24, IPv6 /48) or
    * `none` (see docs/privacy.md).
@@ -368,11 +373,11 @@ function parseUnplanned(text: string | undefined): UnplannedPolicy {
   return text as UnplannedPolicy
 }
 
-function parseTopic(text: string | undefined): string {
-  if (text === undefined) return 'tracking_plan'
+function parseTopic(name: string, text: string | undefined, fallback: string): string {
+  if (text === undefined) return fallback
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(text)) {
     throw new ConfigError(
-      `TRACKPOINT_PLAN_TOPIC must be a Kafka topic name (letters, digits, ".", "_", "-"); got ${JSON.stringify(text)}. Example: TRACKPOINT_PLAN_TOPIC=tracking_plan`,
+      `${name} must be a Kafka topic name (letters, digits, ".", "_", "-"); got ${JSON.stringify(text)}. Example: ${name}=${fallback}`,
     )
   }
   return text
@@ -424,7 +429,16 @@ export function loadConfig(env: Env = process.env): Config {
     pressure,
     planPath: set(env, 'TRACKPOINT_PLAN') && resolve(set(env, 'TRACKPOINT_PLAN')!),
     unplanned: parseUnplanned(set(env, 'TRACKPOINT_UNPLANNED')),
-    planTopic: parseTopic(set(env, 'TRACKPOINT_PLAN_TOPIC')),
+    planTopic: parseTopic(
+      'TRACKPOINT_PLAN_TOPIC',
+      set(env, 'TRACKPOINT_PLAN_TOPIC'),
+      'tracking_plan',
+    ),
+    refusalTopic: parseTopic(
+      'TRACKPOINT_REFUSAL_TOPIC',
+      set(env, 'TRACKPOINT_REFUSAL_TOPIC'),
+      'tracking_refusals',
+    ),
     consumerBatchWaitMs: integer(
       env,
       'TRACKPOINT_CONSUMER_BATCH_WAIT_MS',

@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createKafkaBus } from './bus/kafkaBus'
 import { createKafkaConsumer, type KafkaConsumer } from './bus/kafkaConsumer'
+import {
+  createKafkaRefusalSink,
+  followRefusalTallies,
+  type RefusalFollower,
+} from './bus/kafkaRefusalTallies'
 import { createMemoryBus } from './bus/memoryBus'
 import { COLLECTOR_ROUTES } from './collector/collectorSchemas'
 import { COLLECTOR_VERSION, createCollector, type Collector } from './collector/createCollector'
@@ -21,7 +27,9 @@ import { planRoutes } from './plan/planRoutes'
 import { PLAN_ROUTES } from './plan/planSchemas'
 import type { PlanStore } from './plan/planStore'
 import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
-import { createRejectionLog } from './stats/rejectionLog'
+import { createRefusalPublisher, type RefusalPublisher } from './stats/refusalTallies'
+import { createRejectionLog, localRefusals, type RejectionLog } from './stats/rejectionLog'
+import { storedRefusals, storeRefusalTallies } from './stats/storedRefusals'
 import { statsRoutes } from './stats/statsRoutes'
 import type { ConsumerLag } from './stats/trackingHealth'
 import { scheduleWarmUp, warmDashboard } from './stats/warmUp'
@@ -48,6 +56,12 @@ export interface StartServerOptions {
   consumerStartAt?: 'earliest' | 'latest'
   /** The dashboard the stats role serves at `/dashboard/`. */
   dashboard?: DashboardOptions
+  /**
+   * With Kafka, how often the collector publishes its refusal tallies (and the consumer stores
+   * what it read of them).
+   * @default 5000
+   */
+  refusalPublishMs?: number
 }
 
 /** Options of the dashboard served by the stats role. */
@@ -181,6 +195,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let bus: EventBus | undefined
   let consumer: KafkaConsumer | undefined
+  let refusalFollower: RefusalFollower | undefined
   if (kafka) {
     if (roles.has('collector')) bus = createKafkaBus({ brokers: kafka, logger })
     if (roles.has('consumer') && handler) {
@@ -199,6 +214,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         batchWaitMs: config.consumerBatchWaitMs,
         observer: consumerMetrics.observer,
       })
+      // The collectors' refusal tallies, stored for the stats role (docs/decisions.md).
+      const tallyStore = store
+      if (tallyStore) {
+        refusalFollower = followRefusalTallies({
+          brokers: kafka,
+          topic: config.refusalTopic,
+          store: (tallies) => storeRefusalTallies(tallyStore, tallies),
+          logger,
+          flushMs: Math.min(options.refusalPublishMs ?? 1000, 1000),
+        })
+      }
       // Serve once the consumer fetches, so that what is accepted next is consumed; a broker
       // that is away at start must not keep the HTTP roles down, hence the bound.
       await Promise.race([
@@ -240,6 +266,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         },
       })
     : undefined
+  // Refused events reach no bus and no store: the collector's own counter, sampled per minute,
+  // is read by this process's stats role (embedded) or published as tallies (with Kafka).
+  const rejectionLog: RejectionLog | undefined =
+    collector && (kafka || roles.has('stats'))
+      ? createRejectionLog(registry, Math.min(options.refusalPublishMs ?? 5000, 5000))
+      : undefined
+  const refusalPublisher: RefusalPublisher | undefined =
+    kafka && rejectionLog
+      ? createRefusalPublisher({
+          log: rejectionLog,
+          sink: createKafkaRefusalSink({ brokers: kafka, topic: config.refusalTopic, logger }),
+          instance: randomUUID(),
+          logger,
+          intervalMs: options.refusalPublishMs,
+        })
+      : undefined
   const stats =
     roles.has('stats') && adminToken && store
       ? {
@@ -247,8 +289,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           adminToken,
           timeZone: config.timeZone,
           plan,
-          // Refused events reach no store: the health view reads this process's collector.
-          rejections: collector ? createRejectionLog(registry) : undefined,
+          // With Kafka every collector's tallies, as stored; embedded, this process's collector.
+          rejections: kafka ? storedRefusals(store) : rejectionLog && localRefusals(rejectionLog),
           consumerLag: async (): Promise<ConsumerLag> => {
             if (!kafka) return { source: 'embedded', total: 0, partitions: {} }
             if (!consumer) return { source: 'unavailable', total: null, partitions: {} }
@@ -322,12 +364,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         draining = true
         await http?.close(graceMs)
         collector?.close()
-        stats?.rejections?.stop()
+        // The last tallies go out before the bus closes; bounded, so a broker away never holds
+        // the stop.
+        await refusalPublisher?.close()
+        rejectionLog?.stop()
         warmUp?.stop()
         await warmUp?.done()
         // The bus flushes what was accepted; the consumer finishes its batch and commits.
         await bus?.close()
         await consumer?.stop()
+        await refusalFollower?.stop()
         await plan?.close()
         await store?.close()
       })()

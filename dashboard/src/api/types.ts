@@ -94,7 +94,8 @@ export interface TrackingHealth {
   generated_at: number
   bucket_seconds: number
   throughput: { start: number; accepted: number; rejected: Record<string, number> }[]
-  rejected_source: 'this_process' | 'unavailable'
+  /** Where refusals come from: this process's collector, every collector's stored tallies, or none. */
+  rejected_source: 'this_process' | 'store' | 'unavailable'
   consumer_lag: {
     source: 'embedded' | 'kafka' | 'unavailable'
     total: number

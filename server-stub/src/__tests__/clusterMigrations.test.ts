@@ -61,6 +61,19 @@ describe('clusterSchema', () => {
     }
   })
 
+  it('keeps the refusal tallies whole on every node, with their max per key and TTL (v8)', () => {
+    const ddl = creates.find((s) => s.startsWith('CREATE TABLE IF NOT EXISTS collector_refusals '))!
+    expect(ddl.split('\n')[0]).toBe(
+      'CREATE TABLE IF NOT EXISTS collector_refusals ON CLUSTER tp_cluster (',
+    )
+    expect(engineOf('collector_refusals')).toEqual([
+      'ReplicatedAggregatingMergeTree',
+      "'/clickhouse/tables/global/{database}/collector_refusals', '{replica}'",
+    ])
+    expect(ddl).toContain('refused SimpleAggregateFunction(max, UInt64)')
+    expect(ddl).toMatch(/ORDER BY \(minute, instance, reason\)\nTTL minute \+ INTERVAL 3 HOUR$/)
+  })
+
   it('runs the materialized views on each shard: from events_local into the local rollup', () => {
     const views = statements.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))
     expect(views).toHaveLength(3)

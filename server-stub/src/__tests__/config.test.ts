@@ -8,6 +8,18 @@ const withApps = (apps: unknown, extra: Record<string, string> = {}) => ({
 })
 
 describe('loadConfig', () => {
+  it('reads the Kafka topics of plans and refusal tallies, and refuses a name Kafka would not take', () => {
+    expect(loadConfig({})).toMatchObject({
+      planTopic: 'tracking_plan',
+      refusalTopic: 'tracking_refusals',
+    })
+    expect(loadConfig({ TRACKPOINT_REFUSAL_TOPIC: 'refusals.eu' }).refusalTopic).toBe('refusals.eu')
+    expect(() => loadConfig({ TRACKPOINT_REFUSAL_TOPIC: 'a b' })).toThrow(
+      /TRACKPOINT_REFUSAL_TOPIC must be a Kafka topic name.*TRACKPOINT_REFUSAL_TOPIC=tracking_refusals/,
+    )
+    expect(() => loadConfig({ TRACKPOINT_PLAN_TOPIC: 'a/b' })).toThrow(/TRACKPOINT_PLAN_TOPIC must/)
+  })
+
   it('reads TRACKPOINT_TIMEZONE, UTC by default, and refuses a zone that does not exist', () => {
     expect(loadConfig({}).timeZone).toBe('UTC')
     expect(loadConfig({ TRACKPOINT_TIMEZONE: 'Asia/Shanghai' }).timeZone).toBe('Asia/Shanghai')

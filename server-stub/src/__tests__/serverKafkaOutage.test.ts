@@ -1,6 +1,7 @@
 // A broker outage seen from the collector: health says kafka_connected false and track answers
 // 503 + Retry-After (so the SDK keeps the events), and what was acknowledged before the outage
-// still reaches the stats. Uses a broker of its own (KAFKA_OUTAGE_SERVER_PORT, default 19192)
+// still reaches the stats, as do the refusals of the outage (their tallies wait for the broker).
+// Uses a broker of its own (KAFKA_OUTAGE_SERVER_PORT, default 19192)
 // so other test files on the shared broker are not hit.
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -75,6 +76,19 @@ const viewedUsers = async (delivery: string) =>
     ).json()) as { viewed_users: number }
   ).viewed_users
 
+/** Refused events of the last hour in the health view, every reason. */
+const refusedTotal = async () => {
+  const body = (await (
+    await fetch(`${server.url}/api/stats/health?tz=UTC`, {
+      headers: { Authorization: 'Bearer admin' },
+    })
+  ).json()) as { rejected_source: string; throughput: { rejected: Record<string, number> }[] }
+  expect(body.rejected_source).toBe('store')
+  return body.throughput
+    .flatMap((bucket) => Object.values(bucket.rejected))
+    .reduce((sum, n) => sum + n, 0)
+}
+
 describe('a Kafka outage', () => {
   it('turns health red and track into 503, and loses nothing acknowledged', async () => {
     await expect.poll(async () => (await health()).kafka_connected, { timeout: 15_000 }).toBe(true)
@@ -101,5 +115,14 @@ describe('a Kafka outage', () => {
       })
       .toBe(200)
     await expect.poll(() => viewedUsers(after), { timeout: 30_000, interval: 500 }).toBe(5)
+
+    // The outage's 503s are refusals: their tallies failed to publish while the broker was away
+    // and went out at a later period, so the health view (read from the store) shows them.
+    await expect.poll(refusedTotal, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(5)
+    const counter = await (await fetch(`${server.url}/metrics`)).text()
+    const counted = [
+      ...counter.matchAll(/^trackpoint_collector_events_rejected_total\{[^}]*\} (\S+)$/gm),
+    ].reduce((sum, [, n]) => sum + Number(n), 0)
+    expect(await refusedTotal()).toBe(counted)
   }, 180_000)
 })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setTargetUsers } from '../stats/queries'
+import { storedRefusals, storeRefusalTallies } from '../stats/storedRefusals'
 import { MIGRATIONS, applyMigrations, createChdbStore, toEventRow } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
 import { clearEvents } from './fixtures'
@@ -49,6 +50,7 @@ describe('createChdbStore', () => {
       )
     const first = await tables()
     expect(first.map((t) => t.name)).toEqual([
+      'collector_refusals',
       'deliveries',
       'erasures',
       'events',
@@ -174,5 +176,43 @@ describe('createChdbStore', () => {
     } finally {
       rmSync(other, { recursive: true, force: true })
     }
+  })
+})
+
+describe('collector_refusals', () => {
+  const minute = Math.floor(NOW / 60_000) * 60_000 - 10 * 60_000
+  const since = minute - 60_000
+
+  it('keeps the highest tally per collector and minute, sums collectors, also after merges', async () => {
+    const a = `a-${crypto.randomUUID()}`
+    const b = `b-${crypto.randomUUID()}`
+    await storeRefusalTallies(store, [{ instance: a, minute, rejected: { bad_sign: 4, x: 1 } }])
+    // Repeated, late and lower, in separate inserts (parts): none of it adds.
+    await storeRefusalTallies(store, [{ instance: a, minute, rejected: { bad_sign: 4 } }])
+    await storeRefusalTallies(store, [{ instance: a, minute, rejected: { bad_sign: 2 } }])
+    await storeRefusalTallies(store, [{ instance: b, minute, rejected: { bad_sign: 5 } }])
+    await storeRefusalTallies(store, [
+      { instance: a, minute: minute + 60_000, rejected: { bad_sign: 1 } },
+    ])
+    const read = () => storedRefusals(store).since(since)
+    const expected = [
+      { start: minute, rejected: { bad_sign: 9, x: 1 } },
+      { start: minute + 60_000, rejected: { bad_sign: 1 } },
+    ]
+    expect(await read()).toEqual(expected)
+    await store.command('OPTIMIZE TABLE collector_refusals FINAL')
+    expect(await read()).toEqual(expected)
+    // A minute before `since` is left out.
+    expect(await storedRefusals(store).since(minute + 60_000)).toEqual([expected[1]])
+  })
+
+  it('expires tallies after three hours', async () => {
+    const old = Math.floor(NOW / 60_000) * 60_000 - 4 * 3_600_000
+    await storeRefusalTallies(store, [{ instance: 'old', minute: old, rejected: { gone: 1 } }])
+    await store.command('OPTIMIZE TABLE collector_refusals FINAL')
+    const rows = await store.query<{ n: string }>(
+      "SELECT count() AS n FROM collector_refusals WHERE instance = 'old'",
+    )
+    expect(Number(rows[0]!.n)).toBe(0)
   })
 })

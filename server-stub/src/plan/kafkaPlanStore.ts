@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import {
-  Admin,
   Consumer,
   ProduceAcks,
   Producer,
   stringSerializers,
   type MessagesStream,
 } from '@platformatic/kafka'
+import { ensureTopic } from '../bus/ensureTopic'
 import {
   closeKafkaClient,
   describeKafkaError,
@@ -117,7 +117,12 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
     )
   }
 
-  await ensureTopic(brokers, topic, logger)
+  // Compacted, one partition: no retention time deletes a plan, and one order decides.
+  await ensureTopic(
+    brokers,
+    { topic, purpose: 'tracking plan', configs: { 'cleanup.policy': 'compact' } },
+    logger,
+  )
 
   /** Reads the topic from the start, for as long as the store is open; restarts on failure. */
   const follow = async () => {
@@ -263,40 +268,5 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
       await following
       await closeKafkaClient(producer)
     },
-  }
-}
-
-/** Creates the plan topic when it is missing: one partition, compacted. */
-async function ensureTopic(brokers: string[], topic: string, logger: Logger): Promise<void> {
-  const admin = new Admin({
-    clientId: 'trackpoint-plan-admin',
-    bootstrapBrokers: brokers,
-    retries: 2,
-  })
-  try {
-    const topics = await withTimeout(admin.listTopics(), 10_000, 'no topic list')
-    if (topics.includes(topic)) return
-    await withTimeout(
-      admin.createTopics({
-        topics: [topic],
-        partitions: 1,
-        replicas: 1,
-        configs: [{ name: 'cleanup.policy', value: 'compact' }],
-      }),
-      10_000,
-      'topic not created',
-    )
-    logger.info({ msg: 'created the tracking plan topic', topic })
-  } catch (error) {
-    // Another process may have created it meanwhile; the reader reports a topic still missing.
-    if (!/already exists/i.test(describeKafkaError(error))) {
-      logger.error({
-        msg: 'could not create the tracking plan topic',
-        topic,
-        error: describeKafkaError(error),
-      })
-    }
-  } finally {
-    await settleWithin(admin.close(), 5000)
   }
 }

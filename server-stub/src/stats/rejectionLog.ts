@@ -26,6 +26,27 @@ export interface RejectionLog {
   stop(): void
 }
 
+/**
+ * Where the health view reads refusals: this process's collector (`this_process`) or the
+ * tallies every collector of the deployment published and the consumer stored (`store`).
+ */
+export interface RefusalSource {
+  source: 'this_process' | 'store'
+  /** The minutes since `since` (ms) with at least one refusal, oldest first. */
+  since(since: number): Promise<RejectionBucket[]>
+}
+
+/** The refusals of this process's collector: `log`, sampled when read. */
+export function localRefusals(log: RejectionLog): RefusalSource {
+  return {
+    source: 'this_process',
+    async since(since) {
+      await log.sample()
+      return log.since(since)
+    },
+  }
+}
+
 /** The name of the collector's counter of refused events. */
 export const REJECTED_METRIC = 'trackpoint_collector_events_rejected_total'
 

@@ -17,7 +17,7 @@ import {
   type PartnerScope,
 } from './partnerTokens'
 import { actionStats, deliveryStats, overview, setTargetUsers } from './queries'
-import type { RejectionLog } from './rejectionLog'
+import type { RefusalSource } from './rejectionLog'
 import { isDay, isTimeZone, type StatsRange } from './statsRange'
 import { readFilters } from './statsFilters'
 import { STATS_ROUTES } from './statsSchemas'
@@ -37,8 +37,11 @@ export interface StatsRoutesOptions {
   timeZone?: string
   /** The plan in force, for the health view's plan events not seen lately. */
   plan?: PlanStore
-  /** The collector's refusals by reason, when a collector runs in this process. */
-  rejections?: RejectionLog
+  /**
+   * Where refusals by reason are read: this process's collector (embedded), or the tallies of
+   * every collector stored by the consumer (with Kafka).
+   */
+  rejections?: RefusalSource
   /** The consumer's lag, as this process knows it. */
   consumerLag?: () => Promise<ConsumerLag>
   /**

@@ -427,7 +427,7 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
               rejected: { type: 'object', additionalProperties: int },
             }),
           ),
-          rejected_source: { enum: ['this_process', 'unavailable'] },
+          rejected_source: { enum: ['this_process', 'store', 'unavailable'] },
           consumer_lag: obj(
             {
               source: { enum: ['embedded', 'kafka', 'unavailable'] },

@@ -1,6 +1,6 @@
 import type { TrackingPlan } from '@trackpoint/schema'
 import type { EventStore } from '../types'
-import type { RejectionLog } from './rejectionLog'
+import type { RefusalSource, RejectionBucket } from './rejectionLog'
 import { FILTER_SQL, type StatsFilters } from './statsFilters'
 
 /** The consumer's lag as this process knows it. */
@@ -19,7 +19,7 @@ export interface TrackingHealth {
   bucket_seconds: number
   /** The last hour per minute: accepted (stored) events and refusals by reason. */
   throughput: { start: number; accepted: number; rejected: Record<string, number> }[]
-  rejected_source: 'this_process' | 'unavailable'
+  rejected_source: RefusalSource['source'] | 'unavailable'
   consumer_lag: ConsumerLag
   events_today: { event_name: string; today: number; last_week: number; drop: boolean }[]
   unseen_plan_events: string[]
@@ -34,7 +34,8 @@ export interface TrackingHealthOptions {
   tz: string
   /** The plan in force; without it, unseen_plan_events is empty. */
   plan?: TrackingPlan
-  rejections?: RejectionLog
+  /** Where refusals are read; without it they are `unavailable`. */
+  rejections?: RefusalSource
   consumerLag?: () => Promise<ConsumerLag>
   /** The clock, ms. @default Date.now() */
   now?: number
@@ -192,8 +193,11 @@ export async function trackingHealth(
     week_ago: weekAgo,
     day_ago: now - DAY_MS,
   }
-  await options.rejections?.sample()
-  const [accepted, today, seen, unknown, sdks, lag] = await Promise.all([
+  // Refusals are not per app or platform (a refused request may not say which): with a filter
+  // they are left out rather than shown against the wrong app.
+  const filtered = options.filters.app_id !== '' || options.filters.platform !== ''
+  const rejections = filtered ? undefined : options.rejections
+  const [accepted, today, seen, unknown, sdks, lag, refused] = await Promise.all([
     store.query<{ start: Numeric; accepted: Numeric }>(ACCEPTED_SQL, params),
     store.query<{ event_name: string; today: Numeric; last_week: Numeric }>(TODAY_SQL, params),
     store.query<{ event_name: string }>(SEEN_SQL, params),
@@ -205,14 +209,10 @@ export async function trackingHealth(
     options.consumerLag
       ? options.consumerLag()
       : Promise.resolve<ConsumerLag>({ source: 'unavailable', total: null, partitions: {} }),
+    rejections ? rejections.since(hourAgo) : Promise.resolve<RejectionBucket[]>([]),
   ])
   const acceptedAt = new Map(accepted.map((row) => [Number(row.start), Number(row.accepted)]))
-  // Refusals are not per app or platform (a refused request may not say which): with a filter
-  // they are left out rather than shown against the wrong app.
-  const filtered = options.filters.app_id !== '' || options.filters.platform !== ''
-  const rejectedAt = new Map(
-    (filtered ? [] : (options.rejections?.since(hourAgo) ?? [])).map((b) => [b.start, b.rejected]),
-  )
+  const rejectedAt = new Map(refused.map((bucket) => [bucket.start, bucket.rejected]))
   const throughput = []
   for (let start = hourAgo; start <= now; start += MINUTE_MS) {
     throughput.push({
@@ -226,7 +226,7 @@ export async function trackingHealth(
     generated_at: now,
     bucket_seconds: 60,
     throughput,
-    rejected_source: options.rejections && !filtered ? 'this_process' : 'unavailable',
+    rejected_source: rejections?.source ?? 'unavailable',
     consumer_lag: lag,
     events_today: today.map((row) => {
       const counts = { today: Number(row.today), last_week: Number(row.last_week) }

@@ -32,8 +32,9 @@ const SHARDED: Record<string, string> = {
 /**
  * Small tables every node holds whole (replicated across the cluster, not sharded): the
  * version table, target users per delivery, and overview snapshots (built from the Distributed
- * rollup, read back by their build id from whichever node the stats role asks), and the
- * erasure audit.
+ * rollup, read back by their build id from whichever node the stats role asks), the
+ * erasure audit, and the collectors' refusal tallies (a few rows per collector and minute, kept
+ * three hours, read whole by the health view).
  */
 const GLOBAL = new Set([
   'schema_migrations',
@@ -41,6 +42,7 @@ const GLOBAL = new Set([
   'overview_snapshots',
   'partner_tokens',
   'erasures',
+  'collector_refusals',
 ])
 
 const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/

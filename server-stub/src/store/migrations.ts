@@ -238,6 +238,26 @@ export const PARTNER_TOKENS_DDL = `CREATE TABLE IF NOT EXISTS partner_tokens (
 ) ENGINE = ReplacingMergeTree(updated_at)
 ORDER BY id`
 
+/**
+ * Refusal tallies of the collectors (docs/decisions.md, "Refusals of a scaled deployment"):
+ * each collector process publishes, per minute and reason, how many events it refused so far in
+ * that minute, under an instance id of its own; the consumer inserts every tally it reads.
+ *
+ * - AggregatingMergeTree on (minute, instance, reason) with the max of the cumulative count: a
+ *   tally published twice, replayed or overtaken by a later one of the same minute changes
+ *   nothing, so the tallies need no dedup and no ordering. Read as the sum over instances of
+ *   the max per instance (merges are eventual; the query folds like a merge would).
+ * - A TTL of three hours: the health view shows one.
+ */
+export const COLLECTOR_REFUSALS_DDL = `CREATE TABLE IF NOT EXISTS collector_refusals (
+  minute DateTime('UTC'),
+  instance String,
+  reason LowCardinality(String),
+  refused SimpleAggregateFunction(max, UInt64)
+) ENGINE = AggregatingMergeTree
+ORDER BY (minute, instance, reason)
+TTL minute + INTERVAL 3 HOUR`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = [
   'events',
@@ -272,4 +292,5 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [EVENTS_ANONYMOUS_ID_DDL, IDENTITY_LINKS_DDL, IDENTITY_LINKS_MV_DDL, ERASURES_DDL],
   },
   { version: 7, name: 'partner tokens', statements: [PARTNER_TOKENS_DDL] },
+  { version: 8, name: 'refusal tallies of the collectors', statements: [COLLECTOR_REFUSALS_DDL] },
 ]
