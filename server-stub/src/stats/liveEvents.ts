@@ -13,7 +13,7 @@ export interface LiveEvent {
   session_id: string
   timestamp: number
   received_at: number
-  /** When the row became visible in the store (ClickHouse's clock at insert), ms. */
+  /** When the store took the row: ClickHouse's clock as its insert started, ms. */
   stored_at: number
   sdk_version: string
   properties: Record<string, unknown>
