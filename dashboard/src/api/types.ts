@@ -118,6 +118,8 @@ export interface LiveEvent {
   session_id: string
   timestamp: number
   received_at: number
+  /** When the store made it visible, ms: the order of the live view. */
+  stored_at: number
   sdk_version: string
   properties: Record<string, unknown>
   validation: { status: string; reasons: string[] }

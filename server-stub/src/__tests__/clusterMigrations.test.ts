@@ -99,7 +99,21 @@ describe('clusterSchema', () => {
       // v6 (issue 14): anonymous_id, likewise.
       'ALTER TABLE events_local ON CLUSTER tp_cluster',
       'ALTER TABLE events ON CLUSTER tp_cluster',
+      // v9: stored_at on both; its backfill, a mutation of stored parts, on the shards only.
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      'ALTER TABLE events ON CLUSTER tp_cluster',
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      // v10: the insert-time default, on both (the Distributed table mirrors the columns).
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      'ALTER TABLE events ON CLUSTER tp_cluster',
     ])
+    const v9 = schema.migrations.find((m) => m.version === 9)!.statements
+    expect(v9[2]).toBe(
+      'ALTER TABLE events_local ON CLUSTER tp_cluster\nMATERIALIZE COLUMN stored_at SETTINGS mutations_sync = 2',
+    )
+    expect(statements.filter((s) => /^ALTER TABLE events ON[^\n]*\nMATERIALIZE/.test(s))).toEqual(
+      [],
+    )
   })
 
   it('refuses a cluster name that is not an identifier, and a statement it cannot place', () => {

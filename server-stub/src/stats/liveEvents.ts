@@ -1,12 +1,6 @@
-import { HttpError } from '../http/httpError'
 import type { EventStore } from '../types'
+import { LIVE_REREAD_MS, NIL_ID, type LiveCursor, writeCursor } from './liveCursor'
 import { FILTER_SQL, type StatsFilters } from './statsFilters'
-
-/** A position in the arrival order: `received_at` (ms) and the event_id after which to go on. */
-export interface LiveCursor {
-  receivedAt: number
-  eventId: string
-}
 
 /** One event of the live view, with how the plan judged it. */
 export interface LiveEvent {
@@ -19,6 +13,8 @@ export interface LiveEvent {
   session_id: string
   timestamp: number
   received_at: number
+  /** When the store took the row: ClickHouse's clock as its insert started, ms. */
+  stored_at: number
   sdk_version: string
   properties: Record<string, unknown>
   validation: { status: 'valid' | 'unplanned' | 'rejected'; reasons: string[] }
@@ -32,58 +28,46 @@ export interface LiveEventsOptions {
   userId?: string
   eventName?: string
   filters: StatsFilters
-  /** The clock, ms. @default Date.now() */
+  /** The clock for the 24 h window, ms. @default Date.now() */
   now?: number
+  /** How far before its read time an answer sets the next cursor, ms. @default LIVE_REREAD_MS */
+  rereadMs?: number
 }
 
-const NIL_ID = '00000000-0000-0000-0000-000000000000'
-
 /**
- * Reads a cursor written by {@link writeCursor}: `<ms>` or `<ms>:<event_id>`.
- *
- * @throws HttpError 400 when it is neither.
- */
-export function readCursor(text: string): LiveCursor {
-  const match =
-    /^(\d{1,15})(?::([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))?$/.exec(text)
-  if (!match) {
-    throw new HttpError(
-      400,
-      `since must be a cursor of a previous answer, got ${JSON.stringify(text)}`,
-    )
-  }
-  return { receivedAt: Number(match[1]), eventId: match[2] ?? NIL_ID }
-}
-
-/** The cursor of a position. */
-export const writeCursor = (cursor: LiveCursor): string => `${cursor.receivedAt}:${cursor.eventId}`
-
-/**
- * The stored events received in the last 24 h, filtered, in arrival order: after `{since}`
- * (oldest first, so polling never skips one) or the last `{limit}`. (received_at, event_id) is
- * a total order of the rows; a replayed duplicate of an event has its own received_at only if
- * the collector accepted it twice, and is then shown twice, as it arrived twice.
+ * The events stored in the last 24 h, filtered, in the order they became visible: after
+ * `{since}` (oldest first) or the last `{limit}`. (stored_at, event_id) is a total order of the
+ * rows; a replayed duplicate of an event is a row of its own until a merge, so it may be shown
+ * twice (clients drop repeats by event_id anyway).
  */
 const LIVE_SQL = `
 SELECT toString(event_id) AS event_id, toString(event_name) AS event_name, user_id,
   toString(app_id) AS app_id, toString(platform) AS platform, page, session_id,
   toUnixTimestamp64Milli(timestamp) AS ts, toUnixTimestamp64Milli(received_at) AS received,
+  toUnixTimestamp64Micro(stored_at) AS stored,
   toString(sdk_version) AS sdk_version, properties, unplanned
 FROM events
-WHERE received_at >= fromUnixTimestamp64Milli({day_ago:Int64})
+WHERE stored_at >= fromUnixTimestamp64Milli({day_ago:Int64}, 'UTC')
   AND (NOT {after:UInt8}
-    OR (received_at, toString(event_id)) > (fromUnixTimestamp64Milli({since:Int64}), {since_id:String}))
+    OR (stored_at, toString(event_id)) > (fromUnixTimestamp64Micro({since:Int64}, 'UTC'), {since_id:String}))
   AND ({user_id:String} = '' OR user_id = {user_id:String})
   AND ({event_name:String} = '' OR event_name = {event_name:String})
   AND ${FILTER_SQL}
-ORDER BY received_at ${'{order:Identifier}'} , toString(event_id) ${'{order:Identifier}'}
+ORDER BY stored_at ${'{order:Identifier}'}, toString(event_id) ${'{order:Identifier}'}
 LIMIT {limit:UInt32}`
+
+/** The store's clock, µs: the instant stored_at values are compared with. */
+const NOW_SQL = 'SELECT toUnixTimestamp64Micro(now64(6)) AS now'
 
 type Numeric = number | string
 
 /**
- * The live view: the last events as they arrive, each with its validation result (`valid`, or
- * `unplanned` with the reasons it was stored flagged), and the cursor to poll with next.
+ * The live view: the last events as they became visible in the store, each with its validation
+ * result (`valid`, or `unplanned` with the reasons it was stored flagged), and the cursor to poll
+ * with next. The cursor is set before the rows the answer may not have seen — those after a
+ * full page, and those whose insert was still running, stored at most `rereadMs` before the
+ * read — so no event is skipped; the price is that the next answers repeat the events stored
+ * within that overlap, which clients drop by event_id.
  */
 export async function liveEvents(
   store: EventStore,
@@ -91,6 +75,9 @@ export async function liveEvents(
 ): Promise<{ events: LiveEvent[]; cursor: string }> {
   const now = options.now ?? Date.now()
   const after = options.since !== undefined
+  // Read before the rows: every row stored earlier than readAt - reread is visible to the query.
+  const [clock] = await store.query<{ now: Numeric }>(NOW_SQL)
+  const readAt = Number(clock?.now ?? now * 1000)
   const rows = await store.query<{
     event_id: string
     event_name: string
@@ -101,6 +88,7 @@ export async function liveEvents(
     session_id: string
     ts: Numeric
     received: Numeric
+    stored: Numeric
     sdk_version: string
     properties: string
     unplanned: string[]
@@ -108,7 +96,7 @@ export async function liveEvents(
     ...options.filters,
     day_ago: now - 86_400_000,
     after: after ? 1 : 0,
-    since: options.since?.receivedAt ?? 0,
+    since: options.since?.storedAt ?? 0,
     since_id: options.since?.eventId ?? NIL_ID,
     user_id: options.userId ?? '',
     event_name: options.eventName ?? '',
@@ -125,18 +113,29 @@ export async function liveEvents(
     session_id: row.session_id,
     timestamp: Number(row.ts),
     received_at: Number(row.received),
+    stored_at: Math.floor(Number(row.stored) / 1000),
     sdk_version: row.sdk_version,
     properties: parseProperties(row.properties),
     validation: row.unplanned.length
       ? { status: 'unplanned', reasons: row.unplanned }
       : { status: 'valid', reasons: [] },
   }))
-  const last = events[events.length - 1]
-  const cursor = last
-    ? { receivedAt: last.received_at, eventId: last.event_id }
-    : (options.since ?? { receivedAt: now - 1, eventId: 'ffffffff-ffff-ffff-ffff-ffffffffffff' })
-  return { events, cursor: writeCursor(cursor) }
+  const settled: LiveCursor = {
+    storedAt: readAt - (options.rereadMs ?? LIVE_REREAD_MS) * 1000,
+    eventId: NIL_ID,
+  }
+  const last = rows[rows.length - 1]
+  // A full page after `since` may have stopped before rows already visible: go on after its last.
+  const cut =
+    after && last && rows.length >= options.limit
+      ? { storedAt: Number(last.stored), eventId: last.event_id }
+      : undefined
+  return { events, cursor: writeCursor(cut && before(cut, settled) ? cut : settled) }
 }
+
+/** Whether position a comes before position b in the live order. */
+const before = (a: LiveCursor, b: LiveCursor): boolean =>
+  a.storedAt < b.storedAt || (a.storedAt === b.storedAt && a.eventId < b.eventId)
 
 /** The stored properties JSON; `{}` if a row somehow holds something else. */
 function parseProperties(text: string): Record<string, unknown> {

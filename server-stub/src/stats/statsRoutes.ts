@@ -8,7 +8,8 @@ import type { EventStore } from '../types'
 import { actionList } from './actionList'
 import { deliveryList } from './deliveryList'
 import { eraseUser } from './eraseUser'
-import { liveEvents, readCursor } from './liveEvents'
+import { readCursor } from './liveCursor'
+import { liveEvents } from './liveEvents'
 import {
   issuePartnerToken,
   listPartnerTokens,

@@ -1,4 +1,5 @@
 import { errorResponse, type JsonSchema, type RouteSchema } from '../http/openapi'
+import { CURSOR_PATTERN } from './liveCursor'
 
 const DAY: JsonSchema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }
 
@@ -112,6 +113,7 @@ const LIVE_EVENT = obj({
   session_id: str,
   timestamp: int,
   received_at: int,
+  stored_at: int,
   sdk_version: str,
   properties: { type: 'object' },
   validation: obj({
@@ -452,18 +454,16 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     path: '/api/stats/live',
     summary: 'The last events as they arrive, with their validation result',
     description:
-      'Poll with since=<cursor of the previous answer> to get only newer events (oldest first); without since, the last `limit` events.',
+      'Events in the order they became visible in the store. Poll with since=<cursor of the previous answer> to get the events stored since (oldest first); without since, the last `limit` events. An answer may repeat events of the previous answers stored within the last few seconds before it: drop them by event_id.',
     tags: ['stats'],
     security: 'bearer',
     parameters: [
       {
         name: 'since',
         in: 'query',
-        description: 'The cursor of a previous answer.',
-        schema: {
-          type: 'string',
-          pattern: '^\\d{1,15}(:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$',
-        },
+        description:
+          'The cursor of a previous answer (a receive-time cursor `<ms>[:<event_id>]` of an older server is still read).',
+        schema: { type: 'string', pattern: CURSOR_PATTERN },
       },
       integer('limit', 'How many events at most.', 1, 500, 50),
       {

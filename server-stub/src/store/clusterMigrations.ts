@@ -96,6 +96,8 @@ function rewrite(statement: string, cluster: string): string[] {
   if ((m = ALTER_TABLE.exec(statement))) {
     const [, name, change] = m as unknown as string[]
     if (SHARDED[name!]) {
+      // A mutation rewrites stored parts, which only the local tables have.
+      if (change!.startsWith('MATERIALIZE ')) return [`ALTER TABLE ${name}_local ${on}\n${change}`]
       // The Distributed table mirrors the local one's columns: both change.
       return [`ALTER TABLE ${name}_local ${on}\n${change}`, `ALTER TABLE ${name} ${on}\n${change}`]
     }

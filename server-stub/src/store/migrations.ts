@@ -258,6 +258,29 @@ export const COLLECTOR_REFUSALS_DDL = `CREATE TABLE IF NOT EXISTS collector_refu
 ORDER BY (minute, instance, reason)
 TTL minute + INTERVAL 3 HOUR`
 
+/**
+ * When each event row became visible in the store (issue 12 leftover): the live view pages by
+ * it, because an event received at t can be stored much later (consumer lag, a retry after a
+ * store outage) and a cursor of receive times would skip it. In two steps, because ClickHouse
+ * computes the DEFAULT of a column that a part lacks at every read: added with `DEFAULT now64(6)`
+ * directly, every row stored before would read "now", a new time at each query, and the live view
+ * would show old events as just stored on every poll. So v9 adds the column defaulting to
+ * `received_at` and writes it into every existing part (older rows keep their receive time, the
+ * nearest time they have, and a fixed one), and v10 then makes new rows take ClickHouse's clock
+ * at insert. Rerunning v9 rewrites the same values; rerunning
+ * v10 changes nothing.
+ */
+export const EVENTS_STORED_AT_DDL = `ALTER TABLE events
+ADD COLUMN IF NOT EXISTS stored_at DateTime64(6, 'UTC') DEFAULT toDateTime64(received_at, 6)`
+
+/** Writes v9's stored_at into the parts stored before it (a mutation; waits until it is done). */
+export const EVENTS_STORED_AT_BACKFILL = `ALTER TABLE events
+MATERIALIZE COLUMN stored_at SETTINGS mutations_sync = 2`
+
+/** New rows: the time of their insert (v10). */
+export const EVENTS_STORED_AT_INSERT_TIME_DDL = `ALTER TABLE events
+MODIFY COLUMN stored_at DateTime64(6, 'UTC') DEFAULT now64(6)`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = [
   'events',
@@ -293,4 +316,14 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 7, name: 'partner tokens', statements: [PARTNER_TOKENS_DDL] },
   { version: 8, name: 'refusal tallies of the collectors', statements: [COLLECTOR_REFUSALS_DDL] },
+  {
+    version: 9,
+    name: 'storage time of events, older rows at their receive time',
+    statements: [EVENTS_STORED_AT_DDL, EVENTS_STORED_AT_BACKFILL],
+  },
+  {
+    version: 10,
+    name: 'storage time of new events at insert',
+    statements: [EVENTS_STORED_AT_INSERT_TIME_DDL],
+  },
 ]
