@@ -293,7 +293,7 @@ describe('migration v3 over existing data', () => {
       const before = pageViews(7, 200, 5, 0)
       await createConsumerHandler(v2).handle(before)
       // v3 and what came after it (v4: the events' clock_offset column; v5: their plan version).
-      expect(await applyMigrations(v2)).toEqual([3, 4, 5, 6, 7, 8, 9])
+      expect(await applyMigrations(v2)).toEqual(MIGRATIONS.slice(2).map((m) => m.version))
       const range = { from: dayOf(TODAY - 5 * DAY), to: dayOf(TODAY) }
       expect(await overview(v2, { ...range, topPages: 5, now: NOW })).toEqual(
         reference(before, range, 5),
