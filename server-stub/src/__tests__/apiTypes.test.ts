@@ -16,6 +16,7 @@ import type { ActionSummary } from '../stats/actionList'
 import type { DeliverySummary } from '../stats/deliveryList'
 import type { LiveEvent } from '../stats/liveEvents'
 import type { OverviewStats } from '../stats/overview'
+import type { PartnerToken } from '../stats/partnerTokens'
 import type { ActionStats, DeliveryStats } from '../stats/queries'
 import type { TrackingHealth } from '../stats/trackingHealth'
 import type { UserPaths } from '../stats/userPaths'
@@ -93,6 +94,9 @@ describe('the dashboard’s generated API types', () => {
     expectTypeOf<Same<Answer<'/api/stats/health'>, TrackingHealth>>().toEqualTypeOf<true>()
     expectTypeOf<
       Same<Answer<'/api/stats/live'>, { events: LiveEvent[]; cursor: string }>
+    >().toEqualTypeOf<true>()
+    expectTypeOf<
+      Same<Answer<'/api/admin/partner-tokens'>, { tokens: PartnerToken[] }>
     >().toEqualTypeOf<true>()
     // And the check can fail: a field missing, optional, or nullable on one side.
     expectTypeOf<Same<{ a: number }, { a: number; b: number }>>().toEqualTypeOf<false>()
