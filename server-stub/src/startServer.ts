@@ -9,8 +9,7 @@ import {
   type RefusalFollower,
 } from './bus/kafkaRefusalTallies'
 import { createMemoryBus } from './bus/memoryBus'
-import { COLLECTOR_ROUTES } from './collector/collectorSchemas'
-import { COLLECTOR_VERSION, createCollector, type Collector } from './collector/createCollector'
+import { createCollector, type Collector } from './collector/createCollector'
 import type { Config } from './config'
 import { ConfigError } from './config'
 import { createConsumerHandler } from './consumer'
@@ -21,10 +20,9 @@ import { createHttpServer, listenHttp, sendJson, type ListeningHttp } from './ht
 import { defaultPressureLimits, registerLoadShedding } from './http/loadShedding'
 import { createJsonLogger, type Logger } from './http/logger'
 import { createMetricsRegistry } from './http/metricsRegistry'
-import { buildOpenApi } from './http/openapi'
+import { OPENAPI_PATH, openApiDocument } from './http/openApiDocument'
 import { uncountableProblems } from './plan/planPolicy'
 import { planRoutes } from './plan/planRoutes'
-import { PLAN_ROUTES } from './plan/planSchemas'
 import type { PlanStore } from './plan/planStore'
 import { readConfiguredPlan, startPlanStore } from './plan/startPlanStore'
 import { createRefusalPublisher, type RefusalPublisher } from './stats/refusalTallies'
@@ -33,10 +31,11 @@ import { storedRefusals, storeRefusalTallies } from './stats/storedRefusals'
 import { statsRoutes } from './stats/statsRoutes'
 import type { ConsumerLag } from './stats/trackingHealth'
 import { scheduleWarmUp, warmDashboard } from './stats/warmUp'
-import { STATS_ROUTES } from './stats/statsSchemas'
 import { createChdbStore, createHttpStore } from './store'
 import type { EventBus, EventStore } from './types'
 import { applyRetention } from './store/applyRetention'
+
+export { OPENAPI_PATH, openApiDocument }
 
 /** The roles one process can run (`--roles`). */
 export const ROLES = ['collector', 'consumer', 'stats'] as const
@@ -110,19 +109,6 @@ export interface RunningServer {
    * @default graceMs 10000
    */
   close(graceMs?: number): Promise<void>
-}
-
-/** Where every HTTP process serves the OpenAPI 3.1 document of the collector and stats APIs. */
-export const OPENAPI_PATH = '/api/openapi.json'
-
-let openApi: Record<string, unknown> | undefined
-/** The OpenAPI document, built once from the route schemas. */
-export function openApiDocument(): Record<string, unknown> {
-  openApi ??= buildOpenApi(
-    [...COLLECTOR_ROUTES, ...STATS_ROUTES, ...PLAN_ROUTES],
-    COLLECTOR_VERSION,
-  )
-  return openApi
 }
 
 /** The admin token of the development setup; only used when `TRACKPOINT_APPS` is unset too. */

@@ -1,132 +1,63 @@
-// The answers of the stats API the dashboard reads (docs/stats-api.md); only the fields shown.
+// The answers of the stats API the dashboard reads, by the names the views use. Every one is
+// derived from openapi.d.ts, which scripts/generateApiTypes.mjs generates from the server's
+// OpenAPI document (`npm run generate:api-types`): a field renamed or removed in a route schema
+// fails the dashboard's type check instead of its views at run time. A field missing here is
+// missing from the server's route schema (server-stub/src/stats/statsSchemas.ts): add it there.
+import type { paths } from './openapi'
 
-/** `GET /api/stats/whoami`. */
-export type WhoAmI = { role: 'admin' } | { role: 'partner'; name: string; delivery_ids: string[] }
+/** The paths of the document that have a `get`. */
+type GetPath = {
+  [P in keyof paths]: paths[P]['get'] extends { responses: object } ? P : never
+}[keyof paths]
+
+/** The JSON body of the 200 answer of `GET path`, as the server's schema declares it. */
+export type StatsAnswer<P extends GetPath> =
+  NonNullable<paths[P]['get']> extends {
+    responses: { 200: { content: { 'application/json': infer Body } } }
+  }
+    ? Body
+    : never
+
+/** The JSON body `method path` takes, as the server's schema declares it. */
+export type StatsBody<P extends keyof paths, M extends 'post' | 'put'> =
+  NonNullable<paths[P][M]> extends {
+    requestBody: { content: { 'application/json': infer Body } }
+  }
+    ? Body
+    : never
+
+/** `GET /api/stats/whoami`: admin, or a partner with its deliveries. */
+export type WhoAmI = StatsAnswer<'/api/stats/whoami'>
 
 /** `GET /api/stats/overview`. */
-export interface Overview {
-  pv: number
-  uv: number
-  daily_stats: { date: string; pv: number; uv: number }[]
-  top_pages: { page: string; pv: number; uv: number }[]
-}
-
-/** One step of an Action's funnel. */
-export interface FunnelStep {
-  step: 'page_view' | 'card_click' | 'action_start' | 'action_complete' | 'reward_claim'
-  users: number
-  events: number
-  conversion: number
-}
+export type Overview = StatsAnswer<'/api/stats/overview'>
 
 /** `GET /api/stats/action/{id}`. */
-export interface ActionStats {
-  action_id: string
-  page_views: number
-  card_clicks: number
-  starts: number
-  completions: number
-  conversion_rate: number
-  reward_claims?: number
-  completion_rate?: number
-  funnel?: FunnelStep[]
-  daily_stats: {
-    date: string
-    views: number
-    starts: number
-    completions: number
-    completion_rate?: number
-  }[]
-}
+export type ActionStats = StatsAnswer<'/api/stats/action/{id}'>
+
+/** One step of an Action's funnel. */
+export type FunnelStep = ActionStats['funnel'][number]
 
 /** `GET /api/stats/actions`. */
-export interface ActionList {
-  actions: {
-    action_id: string
-    page_views: number
-    started_users: number
-    completed_users: number
-    completion_rate: number
-  }[]
-}
+export type ActionList = StatsAnswer<'/api/stats/actions'>
 
 /** `GET /api/stats/delivery/{id}`. */
-export interface DeliveryStats {
-  delivery_id: string
-  target_users: number
-  viewed_users: number
-  clicked_users: number
-  completed_users: number
-  view_rate: number
-  click_rate: number
-  completion_rate: number
-  /** recommend_expand_collapse events with action expand in the range, each once. */
-  expands: number
-  /** recommend_expand_collapse events with action collapse in the range, each once. */
-  collapses: number
-  daily_stats: { date: string; views: number; clicks: number; completions: number }[]
-}
+export type DeliveryStats = StatsAnswer<'/api/stats/delivery/{id}'>
 
 /** `GET /api/stats/deliveries`. */
-export interface DeliveryList {
-  deliveries: {
-    delivery_id: string
-    target_users: number
-    viewed_users: number
-    clicked_users: number
-    completed_users: number
-  }[]
-}
+export type DeliveryList = StatsAnswer<'/api/stats/deliveries'>
+
+/** The body of `PUT /api/admin/deliveries/{id}`: the delivery's target users. */
+export type DeliveryTarget = StatsBody<'/api/admin/deliveries/{id}', 'put'>
 
 /** `GET /api/stats/paths`. */
-export interface UserPaths {
-  direction: 'from' | 'to'
-  page: string
-  depth: number
-  sessions: number
-  nodes: { id: string; step: number; page: string; sessions: number }[]
-  links: { source: string; target: string; sessions: number }[]
-  paths: { pages: string[]; sessions: number }[]
-}
+export type UserPaths = StatsAnswer<'/api/stats/paths'>
 
 /** `GET /api/stats/health`. */
-export interface TrackingHealth {
-  generated_at: number
-  bucket_seconds: number
-  throughput: { start: number; accepted: number; rejected: Record<string, number> }[]
-  /** Where refusals come from: this process's collector, every collector's stored tallies, or none. */
-  rejected_source: 'this_process' | 'store' | 'unavailable'
-  consumer_lag: {
-    source: 'embedded' | 'kafka' | 'unavailable'
-    total: number
-    partitions: Record<string, number>
-  }
-  events_today: { event_name: string; today: number; last_week: number; drop: boolean }[]
-  unseen_plan_events: string[]
-  unknown_events: { event_name: string; events: number; last_seen: number }[]
-  sdk_versions: { sdk_version: string; platform: string; events: number; users: number }[]
-}
-
-/** One event of `GET /api/stats/live`. */
-export interface LiveEvent {
-  event_id: string
-  event_name: string
-  user_id: string
-  app_id: string
-  platform: string
-  page: string
-  session_id: string
-  timestamp: number
-  received_at: number
-  /** When the store made it visible, ms: the order of the live view. */
-  stored_at: number
-  sdk_version: string
-  properties: Record<string, unknown>
-  validation: { status: string; reasons: string[] }
-}
+export type TrackingHealth = StatsAnswer<'/api/stats/health'>
 
 /** `GET /api/stats/live`. */
-export interface LiveEvents {
-  events: LiveEvent[]
-  cursor: string
-}
+export type LiveEvents = StatsAnswer<'/api/stats/live'>
+
+/** One event of `GET /api/stats/live`. */
+export type LiveEvent = LiveEvents['events'][number]

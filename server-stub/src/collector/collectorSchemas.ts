@@ -39,7 +39,7 @@ const EVENT: JsonSchema = {
     platform: { type: 'string' },
     page: { type: 'string' },
     session_id: { type: 'string', minLength: 1 },
-    properties: { type: 'object' },
+    properties: { type: 'object', additionalProperties: true },
   },
 }
 

@@ -64,8 +64,16 @@ export const PLAN_ROUTES: readonly RouteSchema[] = [
             installed_at: NULLABLE_STRING,
             installed_by: NULLABLE_STRING,
             unplanned_policy: { enum: ['flag', 'accept', 'reject'] },
-            file: { type: ['object', 'null'], description: 'The plan file as installed.' },
-            events: { type: 'object', description: 'Every event of the plan, by name.' },
+            file: {
+              type: ['object', 'null'],
+              additionalProperties: true,
+              description: 'The plan file as installed.',
+            },
+            events: {
+              type: 'object',
+              additionalProperties: true,
+              description: 'Every event of the plan, by name.',
+            },
           },
         },
       },
@@ -89,6 +97,7 @@ export const PLAN_ROUTES: readonly RouteSchema[] = [
         properties: {
           plan: {
             type: 'object',
+            additionalProperties: true,
             description:
               'The plan file (JSON Schema: @trackpoint/schema/plan.schema.json), e.g. the content of tracking-plan.json.',
           },

@@ -115,7 +115,9 @@ const LIVE_EVENT = obj({
   received_at: int,
   stored_at: int,
   sdk_version: str,
-  properties: { type: 'object' },
+  // Any JSON object: `additionalProperties: true` says so to generators too (openapi-typescript
+  // reads a bare `type: object` as an object without keys).
+  properties: { type: 'object', additionalProperties: true },
   validation: obj({
     status: { enum: ['valid', 'unplanned', 'rejected'] },
     reasons: list(str),
@@ -192,6 +194,10 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
             'card_clicks',
             'starts',
             'completions',
+            'conversion_rate',
+            'reward_claims',
+            'funnel',
+            'completion_rate',
             'daily_stats',
           ],
           properties: {
@@ -497,10 +503,12 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
     responses: {
       '200': {
         description: 'The role, and for a partner its deliveries.',
-        schema: obj({ role: { enum: ['admin', 'partner'] }, name: str, delivery_ids: list(str) }, [
-          'name',
-          'delivery_ids',
-        ]),
+        schema: {
+          oneOf: [
+            obj({ role: { const: 'admin' } }),
+            obj({ role: { const: 'partner' }, name: str, delivery_ids: list(str) }),
+          ],
+        },
       },
       ...REFUSALS,
     },
