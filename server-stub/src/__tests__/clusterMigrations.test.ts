@@ -106,6 +106,9 @@ describe('clusterSchema', () => {
       // v10: the insert-time default, on both (the Distributed table mirrors the columns).
       'ALTER TABLE events_local ON CLUSTER tp_cluster',
       'ALTER TABLE events ON CLUSTER tp_cluster',
+      // v11: the minmax indexes and their build describe stored parts: the shards only.
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
+      'ALTER TABLE events_local ON CLUSTER tp_cluster',
     ])
     const v9 = schema.migrations.find((m) => m.version === 9)!.statements
     expect(v9[2]).toBe(

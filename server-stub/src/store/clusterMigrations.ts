@@ -96,8 +96,11 @@ function rewrite(statement: string, cluster: string): string[] {
   if ((m = ALTER_TABLE.exec(statement))) {
     const [, name, change] = m as unknown as string[]
     if (SHARDED[name!]) {
-      // A mutation rewrites stored parts, which only the local tables have.
-      if (change!.startsWith('MATERIALIZE ')) return [`ALTER TABLE ${name}_local ${on}\n${change}`]
+      // A mutation rewrites stored parts and a skip index describes them: only the local
+      // tables have parts.
+      if (/^(MATERIALIZE|ADD INDEX) /.test(change!)) {
+        return [`ALTER TABLE ${name}_local ${on}\n${change}`]
+      }
       // The Distributed table mirrors the local one's columns: both change.
       return [`ALTER TABLE ${name}_local ${on}\n${change}`, `ALTER TABLE ${name} ${on}\n${change}`]
     }
