@@ -205,3 +205,42 @@ describe('events stored before the stored_at migration', () => {
     }
   })
 })
+
+describe('the minmax indexes of arrival and storage times (migration 11)', () => {
+  it('let a read of recent arrivals skip the granules of older parts', async () => {
+    const now = Date.now()
+    const dayAgo = now - 30 * 3_600_000
+    // Two parts of more than one granule each: a day-old one and a new one.
+    const batch = (at: number) =>
+      Array.from({ length: 20_000 }, (_, i) =>
+        acceptedEvent('page_view', {}, { timestamp: at + i, received_at: at + i }),
+      )
+    await store.insert(
+      'events',
+      batch(dayAgo).map((e) => ({ ...toEventRow(e), stored_at: dateTime(dayAgo) })),
+    )
+    await store_(...batch(now))
+    const granules = async (column: string) => {
+      const plan = await store.query<{ explain: string }>(
+        `EXPLAIN indexes = 1 SELECT count() FROM events
+         WHERE ${column} >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
+        { since: now - 3_600_000 },
+      )
+      const text = plan.map((row) => row.explain).join('\n')
+      const skip = text.slice(text.indexOf(`Name: ${column}_minmax`))
+      const match = /Granules: (\d+)\/(\d+)/.exec(skip)
+      expect(match, text).not.toBeNull()
+      return { read: Number(match![1]), of: Number(match![2]) }
+    }
+    for (const column of ['received_at', 'stored_at']) {
+      const { read, of } = await granules(column)
+      // The new part's granules are read, the day-old part's are skipped.
+      expect(of, column).toBeGreaterThanOrEqual(4)
+      expect(read, column).toBeLessThanOrEqual(of / 2)
+      expect(read, column).toBeGreaterThan(0)
+    }
+    // And the live view still finds the recent events.
+    const { events } = await liveEvents(store, { limit: 5, filters: NO_FILTERS })
+    expect(events.every((e) => e.received_at >= now)).toBe(true)
+  }, 60_000)
+})
