@@ -163,6 +163,7 @@ describe('live events ordered by storage', () => {
       eventId: '00000000-0000-0000-0000-000000000000',
     })
     expect(() => readCursor('s12:nope')).toThrow(/since must be a cursor/)
+    expect(() => readCursor('286005847760132')).toThrow(/after the year 2199/)
     expect(old.cursor).toMatch(/^s\d+:[0-9a-f-]{36}$/)
   })
 })

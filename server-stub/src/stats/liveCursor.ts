@@ -31,6 +31,15 @@ const CURSOR = new RegExp(`^s(\\d{1,17}):(${UUID})$`)
 /** The cursor of servers before stored_at: `<received_at ms>` or `<received_at ms>:<event_id>`. */
 const RECEIVED_CURSOR = new RegExp(`^(\\d{1,15})(?::(${UUID}))?$`)
 
+/**
+ * The first instant a cursor may not name, µs: 2200-01-01. A position is a µs count that the
+ * query binds as a number, which stays exact only below 2^53 µs (the year 2255), and stored_at
+ * (DateTime64(6)) ends with 2299 anyway. A cursor past it was not written by a server; read, it
+ * made the query fail (Schemathesis found `since=286005847760132`, a receive time in the year
+ * 11033: a 500).
+ */
+const END_OF_CURSORS_US = Date.UTC(2200, 0, 1) * 1000
+
 /** The pattern of a cursor of either form, for the OpenAPI schema. */
 export const CURSOR_PATTERN = `^(s\\d{1,17}:${UUID}|\\d{1,15}(:${UUID})?)$`
 
@@ -47,13 +56,26 @@ export const CURSOR_PATTERN = `^(s\\d{1,17}:${UUID}|\\d{1,15}(:${UUID})?)$`
  */
 export function readCursor(text: string): LiveCursor {
   const current = CURSOR.exec(text)
-  if (current) return { storedAt: Number(current[1]), eventId: current[2]! }
-  const old = RECEIVED_CURSOR.exec(text)
-  if (old) return { storedAt: Math.max(0, Number(old[1]) - LIVE_REREAD_MS) * 1000, eventId: NIL_ID }
-  throw new HttpError(
-    400,
-    `since must be a cursor of a previous answer, got ${JSON.stringify(text)}`,
-  )
+  const old = current ? undefined : RECEIVED_CURSOR.exec(text)
+  const cursor = current
+    ? { storedAt: Number(current[1]), eventId: current[2]! }
+    : old && {
+        storedAt: Math.max(0, Number(old[1]) - LIVE_REREAD_MS) * 1000,
+        eventId: NIL_ID,
+      }
+  if (!cursor) {
+    throw new HttpError(
+      400,
+      `since must be a cursor of a previous answer, got ${JSON.stringify(text)}`,
+    )
+  }
+  if (cursor.storedAt >= END_OF_CURSORS_US) {
+    throw new HttpError(
+      400,
+      `since is a cursor after the year 2199, which no answer writes; got ${JSON.stringify(text)}`,
+    )
+  }
+  return cursor
 }
 
 /** The text of a cursor, for the `since` of the next poll. */
