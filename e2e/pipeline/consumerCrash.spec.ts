@@ -5,11 +5,18 @@ import { expect, test } from '@playwright/test'
 import { Ledger } from './support/ledger'
 import { metricSum, readMetrics } from './support/metrics'
 import { openUsers, usePipeline } from './support/usePipeline'
-import { startTraffic, trafficDone } from './support/traffic'
+import { startTraffic, stopTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
 
 const USERS = 2
-const EVENTS = 1500
+/**
+ * Traffic lasts until the last kill (stopped then), bounded by this many events per page (4 min
+ * at one per 12 ms): with a fixed 1,500 (18 s), a machine slow to restart the consumer let the
+ * traffic end before the third kill, and the consumer, caught up, never lagged again.
+ */
+const MAX_EVENTS = 20_000
+/** Each page tracks at least this many before the traffic may stop. */
+const MIN_EVENTS = 1500
 const KILLS = 3
 const pl = usePipeline({
   brokerPort: 23096,
@@ -23,7 +30,7 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
   const ledger = new Ledger()
   const { pipeline, site } = pl
   const pages = await openUsers(browser, ledger, site.url, USERS)
-  for (const page of pages) await startTraffic(page, { count: EVENTS, everyMs: 12, tag: 'c5' })
+  for (const page of pages) await startTraffic(page, { count: MAX_EVENTS, everyMs: 12, tag: 'c5' })
   // Kill it while it has stored batches and has more in hand (consumed-but-uncommitted
   // messages: lag > 0 after an insert), three times while the pages keep tracking.
   const { consumer } = pipeline
@@ -45,7 +52,11 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
     await consumer.kill()
     await consumer.restart()
   }
-  for (const page of pages) await trafficDone(page, EVENTS)
+  // At least MIN_EVENTS per page, then stop, and let each page finish tracking what it sent.
+  for (const page of pages) await trafficDone(page, MIN_EVENTS, 240_000)
+  const sent: number[] = []
+  for (const page of pages) sent.push(await stopTraffic(page))
+  for (const [i, page] of pages.entries()) await trafficDone(page, sent[i]!)
 
   const accounts = await pipeline.settle(ledger, { timeout: 120_000 })
   const tracked = ledger.events().length
@@ -55,5 +66,5 @@ test('a consumer SIGKILLed mid-batch and restarted loses nothing and counts noth
   )
   expect(accounts.problems).toEqual([])
   expect(accounts.tracked).toBe(tracked)
-  expect(tracked).toBeGreaterThanOrEqual(USERS * EVENTS + USERS)
+  expect(tracked).toBeGreaterThanOrEqual(sent.reduce((a, b) => a + b, 0) + USERS)
 })

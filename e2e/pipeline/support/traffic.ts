@@ -22,9 +22,12 @@ export async function startTraffic(page: Page, options: TrafficOptions): Promise
     const w = window as unknown as {
       tracker: { track(name: string, props: object): void }
       trafficSent: number
+      trafficLimit: number
     }
     w.trafficSent = 0
+    w.trafficLimit = count
     const timer = setInterval(() => {
+      if (w.trafficSent >= w.trafficLimit) return clearInterval(timer)
       const i = w.trafficSent++
       const k = i % 10
       if (i % 3 === 0) w.tracker.track('action_start', { action_id: `act_${tag}_${k}` })
@@ -34,9 +37,21 @@ export async function startTraffic(page: Page, options: TrafficOptions): Promise
           content_type: 'action',
         })
       } else w.tracker.track('navbar_click', { target: `${tag}_${i}` })
-      if (w.trafficSent >= count) clearInterval(timer)
+      if (w.trafficSent >= w.trafficLimit) clearInterval(timer)
     }, everyMs)
   }, options)
+}
+
+/**
+ * Ends the page's traffic before its count (a scenario that needs traffic for as long as its
+ * faults last); resolves with how many events the page tracked.
+ */
+export async function stopTraffic(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const w = window as unknown as { trafficSent: number; trafficLimit: number }
+    w.trafficLimit = w.trafficSent
+    return w.trafficSent
+  })
 }
 
 /** Resolves once the page tracked all of its traffic. */
