@@ -141,9 +141,11 @@ test('time while the tab is hidden does not count towards the second', async ({ 
     const shownAt = visibility.find(([state]) => state === 'visible')![1]
     expect(shownAt - hiddenAt).toBeGreaterThanOrEqual(2000)
     // Visible time in view before the impression: before hiding plus after showing again.
-    // (The page's own observer and listener run a few ms apart from the SDK's: 20 ms slack.)
+    // The page's own observer and listener run apart from the SDK's: a few ms on a quiet
+    // machine, 23.5 ms in a loaded CI run, so 100 ms slack. Counting the 2 s hidden would give
+    // about 300 ms here, far below it.
     const visibleMs = hiddenAt - entered[0]! + (impressions[0]! - shownAt)
-    expect(visibleMs).toBeGreaterThanOrEqual(1000 - 20)
+    expect(visibleMs).toBeGreaterThanOrEqual(1000 - 100)
     // And the impression came only after the tab was shown again.
     expect(impressions[0]).toBeGreaterThan(shownAt)
   } finally {
