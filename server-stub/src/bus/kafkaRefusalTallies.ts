@@ -1,12 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
-import {
-  Consumer,
-  ProduceAcks,
-  Producer,
-  stringSerializers,
-  type MessagesStream,
-} from '@platformatic/kafka'
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
 import type { Logger } from '../http/logger'
 import {
   parseRefusalTally,
@@ -14,13 +6,13 @@ import {
   type RefusalTallySink,
 } from '../stats/refusalTallies'
 import { ensureTopic, type TopicSpec } from './ensureTopic'
+import { followTopic } from './followTopic'
 import type { RawMessage } from './kafkaDeadLetters'
 import {
   closeKafkaClient,
   describeKafkaError,
   parseKafkaBrokers,
   settleWithin,
-  sleep,
   withTimeout,
 } from './kafkaClientConfig'
 
@@ -176,80 +168,18 @@ export function followRefusalTallies(options: RefusalFollowerOptions): RefusalFo
   const timer = setInterval(() => void flush(), options.flushMs ?? 1000)
   timer.unref()
 
-  const follow = async () => {
-    let delay = 250
-    while (!stopSignal.signal.aborted) {
-      await ensureTopic(brokers, topicSpec(topic), logger)
-      if (stopSignal.signal.aborted) break
-      const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-        clientId: 'trackpoint-refusal-reader',
-        bootstrapBrokers: brokers,
-        groupId: `trackpoint-refusals-${hostname()}-${process.pid}-${randomUUID()}`,
-        autocommit: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1000,
-        rebalanceTimeout: 10_000,
-        maxWaitTime: 500,
-        retries: 3,
-        retryDelay: 250,
-      })
-      consumer.on('error', () => undefined)
-      let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
-      try {
-        const joining = consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
-        // A join that comes too late (timed out, or after a stop) is closed when it comes.
-        let abandoned = false
-        joining
-          .then((late) => (abandoned ? settleWithin(late.close(), 5000) : undefined))
-          .catch(() => undefined)
-        let onStop = () => undefined as void
-        const stopped = new Promise<never>((_, reject) => {
-          onStop = () => reject(new Error('stopped'))
-          stopSignal.signal.addEventListener('abort', onStop, { once: true })
-        })
-        try {
-          stream = await Promise.race([
-            withTimeout(joining, 15_000, 'could not join the refusal reader group'),
-            stopped,
-          ])
-        } catch (error) {
-          abandoned = true
-          throw error
-        } finally {
-          stopSignal.signal.removeEventListener('abort', onStop)
-        }
-        const running = stream
-        delay = 250
-        await new Promise<void>((resolve) => {
-          const end = () => {
-            stopSignal.signal.removeEventListener('abort', end)
-            resolve()
-          }
-          running.on('data', take)
-          running.on('error', (error: unknown) => {
-            if (!stopSignal.signal.aborted)
-              logger.error({ msg: 'refusal reader failed', error: describeKafkaError(error) })
-            end()
-          })
-          running.once('close', end)
-          running.once('end', end)
-          stopSignal.signal.addEventListener('abort', end, { once: true })
-        })
-      } catch (error) {
-        if (!stopSignal.signal.aborted)
-          logger.error({ msg: 'refusal reader could not start', error: describeKafkaError(error) })
-      }
-      await settleWithin(stream?.close(), 5000)
-      await closeKafkaClient(consumer)
-      if (!stopSignal.signal.aborted) {
-        await sleep(delay, stopSignal.signal)
-        delay = Math.min(delay * 2, 5000)
-      }
-    }
-  }
-  const following = follow().catch((error: unknown) =>
-    logger.error({ msg: 'refusal reader stopped', error: describeKafkaError(error) }),
-  )
+  const following = followTopic({
+    brokers,
+    topic,
+    clientId: 'trackpoint-refusal-reader',
+    groupPrefix: 'trackpoint-refusals',
+    name: 'refusal reader',
+    logger,
+    signal: stopSignal.signal,
+    // Each (re)join: the topic may be missing still when the first collector has not sent yet.
+    beforeJoin: () => ensureTopic(brokers, topicSpec(topic), logger),
+    onMessage: take,
+  })
 
   return {
     async stop() {

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { hostname } from 'node:os'
-import {
-  Consumer,
-  ProduceAcks,
-  Producer,
-  stringSerializers,
-  type MessagesStream,
-} from '@platformatic/kafka'
+import { ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka'
 import { ensureTopic } from '../bus/ensureTopic'
+import { followTopic } from '../bus/followTopic'
 import {
   closeKafkaClient,
   describeKafkaError,
   parseKafkaBrokers,
-  settleWithin,
   sleep,
   withTimeout,
 } from '../bus/kafkaClientConfig'
@@ -65,7 +58,6 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
   const { logger } = options
   const installTimeoutMs = options.installTimeoutMs ?? 15_000
   let current: InstalledPlan = BUILT_IN_PLAN
-  let closed = false
   const stopSignal = new AbortController()
   /** Installs waiting to read their own record back, by install id. */
   const waiting = new Map<string, () => void>()
@@ -105,18 +97,6 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
     if (stored.install_id) waiting.get(stored.install_id)?.()
   }
 
-  /** `work` within `ms`, or a rejection as soon as the store closes: a stop never waits. */
-  const whileOpen = <T>(work: Promise<T>, ms: number, message: string): Promise<T> => {
-    let onStop: () => void = () => undefined
-    const stopped = new Promise<never>((_, reject) => {
-      onStop = () => reject(new Error('closed'))
-      stopSignal.signal.addEventListener('abort', onStop, { once: true })
-    })
-    return Promise.race([withTimeout(work, ms, message), stopped]).finally(() =>
-      stopSignal.signal.removeEventListener('abort', onStop),
-    )
-  }
-
   // Compacted, one partition: no retention time deletes a plan, and one order decides.
   await ensureTopic(
     brokers,
@@ -124,73 +104,31 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
     logger,
   )
 
-  /** Reads the topic from the start, for as long as the store is open; restarts on failure. */
-  const follow = async () => {
-    let delay = 250
-    while (!closed) {
-      const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
-        clientId: 'trackpoint-plan-reader',
-        bootstrapBrokers: brokers,
-        groupId: `trackpoint-plan-${hostname()}-${process.pid}-${randomUUID()}`,
-        autocommit: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1000,
-        rebalanceTimeout: 10_000,
-        maxWaitTime: 500,
-        retries: 3,
-        retryDelay: 250,
-      })
-      consumer.on('error', () => undefined)
-      let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined
-      try {
-        const ends = await whileOpen(
-          consumer.listOffsets({ topics: [topic] }),
-          10_000,
-          'no offsets answer',
-        )
-        const end = ends.get(topic)?.[0] ?? 0n
-        if (end === 0n) setCaughtUp()
-        stream = await whileOpen(
-          consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false }),
-          15_000,
-          'could not join the plan reader group',
-        )
-        const running = stream
-        delay = 250
-        await new Promise<void>((resolve) => {
-          const end_ = () => {
-            stopSignal.signal.removeEventListener('abort', end_)
-            resolve()
-          }
-          running.on('data', (message: RawMessage) => {
-            apply(message)
-            if (message.offset + 1n >= end) setCaughtUp()
-          })
-          running.on('error', (error: unknown) => {
-            if (!closed)
-              logger.error({ msg: 'tracking plan reader failed', error: describeKafkaError(error) })
-            end_()
-          })
-          running.once('close', end_)
-          running.once('end', end_)
-          stopSignal.signal.addEventListener('abort', end_, { once: true })
-        })
-      } catch (error) {
-        if (!closed)
-          logger.error({
-            msg: 'tracking plan reader could not start',
-            error: describeKafkaError(error),
-          })
-      }
-      await settleWithin(stream?.close(), 5000)
-      await closeKafkaClient(consumer)
-      if (!closed) {
-        await sleep(delay, stopSignal.signal)
-        delay = Math.min(delay * 2, 5000)
-      }
-    }
-  }
-  const following = follow()
+  /** The topic's end offset when the reader last joined: read up to it, the plan is known. */
+  let end = 0n
+  // Every process reads every record from the start, for as long as the store is open.
+  const following = followTopic({
+    brokers,
+    topic,
+    clientId: 'trackpoint-plan-reader',
+    groupPrefix: 'trackpoint-plan',
+    name: 'tracking plan reader',
+    logger,
+    signal: stopSignal.signal,
+    beforeJoin: async (consumer) => {
+      const ends = await withTimeout(
+        consumer.listOffsets({ topics: [topic] }),
+        10_000,
+        'no offsets answer',
+      )
+      end = ends.get(topic)?.[0] ?? 0n
+      if (end === 0n) setCaughtUp()
+    },
+    onMessage: (message) => {
+      apply(message)
+      if (message.offset + 1n >= end) setCaughtUp()
+    },
+  })
 
   const waitLimit = new AbortController()
   const ready = await Promise.race([
@@ -263,7 +201,6 @@ export async function createKafkaPlanStore(options: KafkaPlanStoreOptions): Prom
         return { ...prepared, installed }
       }),
     async close() {
-      closed = true
       stopSignal.abort()
       await following
       await closeKafkaClient(producer)
