@@ -36,8 +36,9 @@ async function main(): Promise<void> {
   const roles = parseRoles(values.roles)
   const server = await startServer({ config, roles })
   const say = (line: string) => process.stderr.write(`${line}\n`)
+  const cluster = config.clickhouseCluster ? ` on cluster ${config.clickhouseCluster}` : ''
   say(
-    `trackpoint-server: roles ${roles.join(', ')}; bus ${server.backends.bus}, store ${server.backends.store}`,
+    `trackpoint-server: roles ${roles.join(', ')}; bus ${server.backends.bus}, store ${server.backends.store}${cluster}`,
   )
   if (server.url) {
     if (roles.includes('collector')) {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { defaultPressureLimits, PRESSURE_VARS, type PressureLimits } from './http/loadShedding'
 import { UNPLANNED_POLICIES, type UnplannedPolicy } from './plan/planPolicy'
 import { isTimeZone } from './stats/statsRange'
+import { isClusterName } from './store/clusterMigrations'
 import { IP_MODES, type IpMode } from './http/minimiseIp'
 
 /** An application allowed to send events (one entry of `TRACKPOINT_APPS`). */
@@ -91,6 +92,13 @@ export interface Config {
   kafkaBrokers: string[] | undefined
   /** `CLICKHOUSE_URL`; unset means the embedded ClickHouse engine (chdb). */
   clickhouseUrl: string | undefined
+  /**
+   * `TRACKPOINT_CLICKHOUSE_CLUSTER`: the name of a ClickHouse cluster (as in the servers'
+   * `remote_servers`) to create the schema on: `ON CLUSTER`, Replicated tables and a Distributed
+   * `events` sharded by user (docs/server.md, "A ClickHouse cluster"). Needs `CLICKHOUSE_URL`.
+   * @default unset: one server, or the embedded engine
+   */
+  clickhouseCluster: string | undefined
   /**
    * `TRACKPOINT_TRUST_PROXY`: how many reverse proxies of yours stand in front of the collector;
    * the client IP is then read from `X-Forwarded-For`. 0 ignores that header.
@@ -353,6 +361,33 @@ function parseUrl(text: string | undefined): string | undefined {
   return text
 }
 
+/** `TRACKPOINT_CLICKHOUSE_CLUSTER`: a plain identifier, and only with a ClickHouse server. */
+function parseCluster(
+  text: string | undefined,
+  clickhouseUrl: string | undefined,
+  retentionDays: number | undefined,
+): string | undefined {
+  if (text === undefined) return undefined
+  if (!isClusterName(text)) {
+    throw new ConfigError(
+      `TRACKPOINT_CLICKHOUSE_CLUSTER must be the cluster's name from the servers' remote_servers, a plain identifier; got ${JSON.stringify(text)}. Example: TRACKPOINT_CLICKHOUSE_CLUSTER=trackpoint_cluster`,
+    )
+  }
+  if (clickhouseUrl === undefined) {
+    throw new ConfigError(
+      'TRACKPOINT_CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL (a server of the cluster); the embedded engine is one process. Example: CLICKHOUSE_URL=http://default:@clickhouse-1:8123/trackpoint',
+    )
+  }
+  // applyRetention alters `events`, which on a cluster is the Distributed table: the TTL
+  // belongs on each shard's events_local, ON CLUSTER, which it does not do yet.
+  if (retentionDays !== undefined) {
+    throw new ConfigError(
+      'TRACKPOINT_RETENTION_DAYS is not applied on a cluster yet: unset it with TRACKPOINT_CLICKHOUSE_CLUSTER (the schema keeps 3 months), or set the TTL of events_local and page_views_daily_local ON CLUSTER yourself',
+    )
+  }
+  return text
+}
+
 function parseTimeZone(text: string | undefined): string {
   if (text === undefined) return 'UTC'
   if (!isTimeZone(text)) {
@@ -423,6 +458,11 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: resolve(set(env, 'TRACKPOINT_DATA_DIR') ?? './.data'),
     kafkaBrokers: parseBrokers(set(env, 'KAFKA_BROKERS')),
     clickhouseUrl: parseUrl(set(env, 'CLICKHOUSE_URL')),
+    clickhouseCluster: parseCluster(
+      set(env, 'TRACKPOINT_CLICKHOUSE_CLUSTER'),
+      set(env, 'CLICKHOUSE_URL'),
+      limits.retentionDays,
+    ),
     trustProxy: integer(env, 'TRACKPOINT_TRUST_PROXY', 0, 0, 10),
     timeZone: parseTimeZone(set(env, 'TRACKPOINT_TIMEZONE')),
     limits,

@@ -151,7 +151,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const store = !usesStore
     ? undefined
     : config.clickhouseUrl
-      ? createHttpStore(config.clickhouseUrl)
+      ? createHttpStore(
+          config.clickhouseUrl,
+          {},
+          config.clickhouseCluster ? { cluster: { cluster: config.clickhouseCluster } } : {},
+        )
       : createChdbStore(join(config.dataDir, 'clickhouse'))
   await store?.migrate()
   if (store && config.limits.retentionDays) await applyRetention(store, config.limits.retentionDays)

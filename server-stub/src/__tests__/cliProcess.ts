@@ -47,11 +47,8 @@ export interface CliProcess {
   exited: Promise<number | string>
 }
 
-/** Starts the server with `env` (merged over a minimal one) and `args`; waits for its URL. */
-export async function startCli(
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<CliProcess> {
+/** The server's process with `env` (merged over a minimal one) and `args`, as it runs. */
+async function spawnCli(env: Record<string, string>, args: string[]) {
   const script = await buildCli()
   const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_PATH: NODE_MODULES, PORT: '0', ...env },
@@ -63,10 +60,34 @@ export async function startCli(
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
   )
+  return { child, output: () => output, exited }
+}
+
+/**
+ * Runs the server with `env` and `args` until it exits by itself (a start that fails); kills it
+ * after `timeoutMs`. Resolves with its exit code (or signal) and everything it wrote.
+ */
+export async function runCliToExit(
+  env: Record<string, string>,
+  args: string[] = [],
+  timeoutMs = 60_000,
+): Promise<{ code: number | string; output: string }> {
+  const { child, output, exited } = await spawnCli(env, args)
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+  const code = await exited.finally(() => clearTimeout(timer))
+  return { code, output: output() }
+}
+
+/** Starts the server with `env` (merged over a minimal one) and `args`; waits for its URL. */
+export async function startCli(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<CliProcess> {
+  const { child, output, exited } = await spawnCli(env, args)
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${output}`)), 60_000)
+    const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${output()}`)), 60_000)
     const look = () => {
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output())
       if (match) {
         clearTimeout(timer)
         resolve(match[1]!)
@@ -76,10 +97,10 @@ export async function startCli(
     child.stderr.on('data', look)
     void exited.then((code) => {
       clearTimeout(timer)
-      reject(new Error(`the server exited (${code}) before listening:\n${output}`))
+      reject(new Error(`the server exited (${code}) before listening:\n${output()}`))
     })
   })
-  return { child, url, output: () => output, exited }
+  return { child, url, output, exited }
 }
 
 /**

@@ -20,6 +20,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRACKPOINT_PLAN_TOPIC: 'a/b' })).toThrow(/TRACKPOINT_PLAN_TOPIC must/)
   })
 
+  it('reads TRACKPOINT_CLICKHOUSE_CLUSTER with CLICKHOUSE_URL, none by default', () => {
+    expect(loadConfig({}).clickhouseCluster).toBeUndefined()
+    const url = 'http://default:@clickhouse-1:8123/trackpoint'
+    expect(loadConfig({ CLICKHOUSE_URL: url }).clickhouseCluster).toBeUndefined()
+    expect(
+      loadConfig({ CLICKHOUSE_URL: url, TRACKPOINT_CLICKHOUSE_CLUSTER: ' tp_cluster ' })
+        .clickhouseCluster,
+    ).toBe('tp_cluster')
+  })
+
   it('reads TRACKPOINT_TIMEZONE, UTC by default, and refuses a zone that does not exist', () => {
     expect(loadConfig({}).timeZone).toBe('UTC')
     expect(loadConfig({ TRACKPOINT_TIMEZONE: 'Asia/Shanghai' }).timeZone).toBe('Asia/Shanghai')
@@ -126,6 +136,22 @@ describe('loadConfig', () => {
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be comma-separated host:port.*Example/],
     [{ CLICKHOUSE_URL: 'ftp://x' }, /CLICKHOUSE_URL must be an http\(s\) URL.*Example/],
     [{ TRACKPOINT_MAX_BODY_BYTES: '-1' }, /TRACKPOINT_MAX_BODY_BYTES must be a whole number/],
+    [
+      { TRACKPOINT_CLICKHOUSE_CLUSTER: 'tp_cluster' },
+      /TRACKPOINT_CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL.*Example: CLICKHOUSE_URL=/,
+    ],
+    [
+      { CLICKHOUSE_URL: 'http://127.0.0.1:8123', TRACKPOINT_CLICKHOUSE_CLUSTER: "tp'; DROP" },
+      /TRACKPOINT_CLICKHOUSE_CLUSTER must be .* a plain identifier; got "tp'; DROP". Example: TRACKPOINT_CLICKHOUSE_CLUSTER=trackpoint_cluster/,
+    ],
+    [
+      {
+        CLICKHOUSE_URL: 'http://127.0.0.1:8123',
+        TRACKPOINT_CLICKHOUSE_CLUSTER: 'tp_cluster',
+        TRACKPOINT_RETENTION_DAYS: '30',
+      },
+      /TRACKPOINT_RETENTION_DAYS is not applied on a cluster yet/,
+    ],
     [
       { TRACKPOINT_DASHBOARD_APP: 'dev_app' },
       /TRACKPOINT_DASHBOARD_APP must be the app_id of an app in TRACKPOINT_APPS; got "dev_app", and TRACKPOINT_APPS is unset/,

@@ -47,6 +47,14 @@ const GLOBAL = new Set([
 
 const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
+/**
+ * Whether `name` can stand as a cluster's name in `ON CLUSTER` and `Distributed(...)` as it is:
+ * a plain identifier, nothing to quote.
+ */
+export function isClusterName(name: string): boolean {
+  return CLUSTER_NAME.test(name)
+}
+
 const CREATE_TABLE =
   /^CREATE TABLE IF NOT EXISTS (\w+) \(([\s\S]*)\) ENGINE = (ReplacingMergeTree|MergeTree|AggregatingMergeTree|SummingMergeTree)(\(([^)]*)\))?([\s\S]*)$/
 const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+)\nTO (\w+) AS ([\s\S]*)$/
@@ -130,7 +138,7 @@ export function clusterSchema(
   options: ClusterOptions,
   migrations: readonly Migration[] = MIGRATIONS,
 ): ClusterSchema {
-  if (!CLUSTER_NAME.test(options.cluster)) {
+  if (!isClusterName(options.cluster)) {
     throw new Error(
       `cluster must be a plain identifier such as trackpoint_cluster; got ${JSON.stringify(options.cluster)}`,
     )
