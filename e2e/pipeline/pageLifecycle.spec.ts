@@ -136,6 +136,12 @@ test('a reload with unsent events in IndexedDB: they are sent by the next page, 
     timeout: 60_000,
     what: 'the reloaded page to send the events the first one kept',
   })
+  // What the first page tracked as it went away may still come with the next page's sends (its
+  // write to IndexedDB ended in time): wait for the next page to be done before calling any lost.
+  await waitUntil(() => allAcknowledged('reload'), {
+    timeout: 10_000,
+    what: 'every event of the reload to be acknowledged',
+  }).catch(() => undefined)
   // FINDING (reported, not hidden): what the first page tracked while it went away (its
   // page_duration and web vitals, in the capture phase of pagehide) rode only in the exit
   // beacon, which the collector refused; they were not in IndexedDB for the next page. The

@@ -151,9 +151,16 @@ export async function expectDeliveredOnce(
   cardIds: string[],
   timeout = 20_000,
 ): Promise<void> {
-  await expect
-    .poll(() => undelivered(collector, cardIds), { timeout, message: 'events still missing' })
-    .toEqual([])
+  try {
+    await expect
+      .poll(() => undelivered(collector, cardIds), { timeout, message: 'events still missing' })
+      .toEqual([])
+  } catch (error) {
+    // The requests the collector saw, so a failure in CI says whether the page never sent,
+    // sent and was refused, or beaconed the events away.
+    console.log(`[tracker] requests seen before the failure:\n${requestLog(collector)}`)
+    throw error
+  }
   await collectorQuiet(collector)
   const repeated = [...deliveryCounts(collector, cardIds)].filter(([, n]) => n > 1)
   expect(repeated, 'events delivered more than once').toEqual([])
@@ -163,6 +170,17 @@ export async function expectDeliveredOnce(
     ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false))),
     'event_ids received more than once',
   ).toEqual([])
+}
+
+/** One line per request the collector saw: when (ms after the first), kind, status, events. */
+export function requestLog(collector: Collector): string {
+  const first = collector.requests[0]?.at ?? 0
+  return collector.requests
+    .map(
+      (request) =>
+        `+${request.at - first} ms ${request.kind} ${request.method} ${request.path} → ${request.status}, ${request.eventIds.length} event(s)`,
+    )
+    .join('\n')
 }
 
 /** POSTs of events (preflights left out). */

@@ -139,47 +139,56 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       stats,
       readStored,
       async settle(ledger, { timeout = 60_000, mustNotStore = [] } = {}) {
-        let lastProblems: string[] = []
-        try {
-          // First every tracked event acknowledged: a page may still be waiting out a back-off
-          // with events that move no number of the stats (navbar_click), and an event the
-          // collector acknowledges while the store is being read below would look lost after
-          // its acknowledgement.
-          await waitUntil(() => allAcknowledged(ledger.events(), proxy.requests), {
-            timeout,
-            interval: 250,
-            what: 'the collector to acknowledge every tracked event',
-          })
-          await waitUntil(
-            async () => {
-              lastProblems = statsProblems(
-                await compareStats(ledger.events(), consumer.url, ADMIN_TOKEN),
-              )
-              return lastProblems.length === 0
-            },
-            { timeout, interval: 500, what: 'the stats API to match the ledger' },
-          )
-          // Events that move no number (page_duration, web vitals) are stored too: wait until
-          // the consumer has committed everything the collector acknowledged.
-          await waitUntil(
-            async () => {
-              const text = await readMetrics(consumer.url)
-              return (
-                text.includes('trackpoint_consumer_lag_messages{') &&
-                metricSum(text, 'trackpoint_consumer_lag_messages') === 0
-              )
-            },
-            { timeout: 30_000, interval: 250, what: 'the consumer lag to be zero' },
-          )
-        } catch {
-          // Reported with the accounts below: the store tells which events are missing.
+        const deadline = Date.now() + timeout
+        const left = () => Math.max(1000, deadline - Date.now())
+        for (;;) {
+          let lastProblems: string[] = []
+          try {
+            // First every tracked event acknowledged: a page may still be waiting out a
+            // back-off with events that move no number of the stats (navbar_click), and an
+            // event the collector acknowledges while the store is being read below would look
+            // lost after its acknowledgement.
+            await waitUntil(() => allAcknowledged(ledger.events(), proxy.requests), {
+              timeout: left(),
+              interval: 250,
+              what: 'the collector to acknowledge every tracked event',
+            })
+            await waitUntil(
+              async () => {
+                lastProblems = statsProblems(
+                  await compareStats(ledger.events(), consumer.url, ADMIN_TOKEN),
+                )
+                return lastProblems.length === 0
+              },
+              { timeout: left(), interval: 500, what: 'the stats API to match the ledger' },
+            )
+            // Events that move no number (page_duration, web vitals) are stored too: wait
+            // until the consumer has committed everything the collector acknowledged.
+            await waitUntil(
+              async () => {
+                const text = await readMetrics(consumer.url)
+                return (
+                  text.includes('trackpoint_consumer_lag_messages{') &&
+                  metricSum(text, 'trackpoint_consumer_lag_messages') === 0
+                )
+              },
+              { timeout: 30_000, interval: 250, what: 'the consumer lag to be zero' },
+            )
+          } catch {
+            // Reported with the accounts below: the store tells which events are missing.
+          }
+          // The answers as they stand before the store is read: what is acknowledged later is
+          // not in this read of the store either.
+          const answered = [...proxy.requests]
+          const stored = await readStored()
+          // A page that is still open may track while the store is read (an impression whose
+          // second of visibility ended then): that event is neither acknowledged in `answered`
+          // nor stored yet, which is no loss. Go round again while there is time.
+          if (!allAcknowledged(ledger.events(), answered) && Date.now() < deadline) continue
+          const accounts = balance(ledger, answered, stored, { mustNotStore })
+          accounts.problems.push(...lastProblems)
+          return accounts
         }
-        // The answers as they stand before the store is read: what is acknowledged later is not
-        // in this read of the store either.
-        const answered = [...proxy.requests]
-        const accounts = balance(ledger, answered, await readStored(), { mustNotStore })
-        accounts.problems.push(...lastProblems)
-        return accounts
       },
       async close() {
         for (const cleanup of cleanups) await cleanup().catch(() => undefined)
