@@ -8,6 +8,7 @@ import { bundleIntegrity, startPageSite } from './support/pageSite'
 import {
   APP_ID,
   SECRET,
+  cardIdOf,
   collectorQuiet,
   expectDeliveredOnce,
   markers,
@@ -122,6 +123,38 @@ test('optOut deletes the stored queue and the anonymous id; optIn sends with a n
   const ids = new Set(collector.received.map((e) => e.anonymous_id))
   expect(ids.size).toBe(1)
   expect(ids.has(anonymous as string)).toBe(false)
+})
+
+test('optOut cancels a send that has started but is not on the wire yet (held at its CORS preflight)', async ({
+  page,
+  site,
+  collector,
+}) => {
+  // The browser sends the POST only once its preflight is answered: until then the request
+  // exists in the page (its worker) but no byte of it has left.
+  const release = collector.holdPreflights()
+  await openTracker(page, site, collector, fast)
+  const held = markers('held', 2)
+  await trackCards(page, held)
+  const preflight = () => collector.requests.find((r) => r.kind === 'preflight')
+  await expect.poll(preflight, { message: 'the send waits at its preflight' }).toBeTruthy()
+  // The SDK sends from a worker; optOut() stops it, and the browser cancels its requests as
+  // the worker goes. That happens on the worker's own thread a moment after optOut() returns,
+  // so the preflight is answered only once the worker is gone.
+  const [worker] = page.workers()
+  expect(worker, 'the transport worker').toBeTruthy()
+  const workerGone = new Promise<string>((resolve) => worker!.once('close', () => resolve('gone')))
+  await consentOf(page, (t) => t.optOut())
+  const stillThere = page.waitForTimeout(10_000).then(() => 'still running 10 s after optOut()')
+  expect(await Promise.race([workerGone, stillThere])).toBe('gone')
+  release()
+
+  await consentOf(page, (t) => t.optIn())
+  const after = markers('after-opt-in', 1)
+  await trackCards(page, after)
+  await expectDeliveredOnce(collector, after)
+  await collectorQuiet(collector)
+  expect(collector.received.map(cardIdOf)).toEqual(after)
 })
 
 test("consent 'pending': nothing in IndexedDB and no request until granted, then delivered", async ({

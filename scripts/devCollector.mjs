@@ -101,6 +101,9 @@ import { gunzipSync } from 'node:zlib'
  *   POSTs to /api/v1/track(/batch), one each, in order, before any other check.
  * @property {(max: number) => void} setMaxEvents Events allowed in one request (413 above);
  *   default 100 (§五.2).
+ * @property {() => () => void} holdPreflights Leaves CORS preflights unanswered until the
+ *   returned function is called: the browser holds the request behind one, so a test can act
+ *   while a send has started but is not on the wire yet.
  * @property {() => Promise<void>} close
  */
 
@@ -196,6 +199,8 @@ export async function startCollector({
   /** @type {CollectorMode} */
   let mode = 'up'
   let maxEvents = MAX_EVENTS
+  /** @type {Promise<void> | undefined} */
+  let preflightsHeld
   /** @type {ScriptedAnswer[]} */
   const scripted = []
   /** @type {TrackEvent[]} */
@@ -342,7 +347,8 @@ export async function startCollector({
         req.socket.destroy()
         return
       }
-      res.writeHead(204).end()
+      if (preflightsHeld) await preflightsHeld
+      if (!res.destroyed) res.writeHead(204).end()
       return
     }
     if (req.method === 'GET' && path === HEALTH_PATH && mode !== 'refuse') {
@@ -368,6 +374,9 @@ export async function startCollector({
       return
     }
 
+    // Refused as it arrives: a test that turns the mode back to `up` while the body is still
+    // being read must not see this request accepted.
+    const refused = mode === 'refuse'
     const raw = await readBody(req)
     // Chromium sends `navigator.sendBeacon` with a text Blob in `no-cors` mode, and the SDK's
     // fetch path (keepalive included) in `cors` mode. Clients without Sec-Fetch-* headers
@@ -424,7 +433,7 @@ export async function startCollector({
 
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
 
-    if (mode === 'refuse') {
+    if (refused) {
       release()
       req.socket.destroy()
       return
@@ -544,6 +553,15 @@ export async function startCollector({
     },
     setMaxEvents: (max) => {
       maxEvents = max
+    },
+    holdPreflights: () => {
+      /** @type {() => void} */
+      let release = () => undefined
+      preflightsHeld = new Promise((resolve) => (release = resolve))
+      return () => {
+        preflightsHeld = undefined
+        release()
+      }
     },
     close: () =>
       new Promise((resolve) => {

@@ -64,6 +64,11 @@ export interface Collector {
   answerNext(...answers: ScriptedAnswer[]): void
   /** Events allowed in one request; a request of more is answered 413. Default 100. */
   setMaxEvents(max: number): void
+  /**
+   * Leaves CORS preflights unanswered until the returned function is called: the request
+   * behind one has started in the browser but is not on the wire.
+   */
+  holdPreflights(): () => void
   close(): Promise<void>
 }
 

@@ -247,7 +247,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const forget = () => {
     pending.length = 0
     releaseLeadership()
-    delivery.resign()
+    delivery.resign(true)
     // Events are stored only after consent, which stores the anonymous id: without one there
     // is nothing to delete, and opening IndexedDB to look would create its database.
     if (decisions.get('anon'))

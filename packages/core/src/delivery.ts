@@ -151,6 +151,8 @@ export function createDelivery(
         reporter.error({ kind: 'sign', count: batch.length, message: 'sign() failed', cause })
         return retryLater(undefined, 'sign() failed')
       }
+      // Resigned (opted out, left, or another tab took over) while the app's `sign` ran.
+      if (!leader) return false
       const result = await post(
         url,
         envelope(signature, batch),
@@ -234,9 +236,13 @@ export function createDelivery(
       return this.reload()
     },
 
-    /** This tab gave the sending-tab lock up (the page is going away or into the bfcache). */
-    resign(): void {
+    /**
+     * This tab gave the sending-tab lock up (the page is going away or into the bfcache).
+     * `cancel` (an opt-out): requests not yet on the wire are cancelled too.
+     */
+    resign(cancel?: boolean): void {
       leader = false
+      if (cancel) post.close()
     },
 
     /** Another tab stored events: the sending tab loads them and schedules a send. */

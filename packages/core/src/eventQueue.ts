@@ -244,8 +244,10 @@ export function createEventQueue(
         keys.forEach((key, j) => {
           const text = values[j]
           // undefined: deleted meanwhile (confirmed by another sender) or not readable now;
-          // another load (or a write) may have added the key meanwhile.
-          if (text === undefined || segments.some((s) => s.key === key)) return
+          // another load (or a write) may have added the key meanwhile, and another load's
+          // segment may have been sent and confirmed meanwhile (`doomed` until deleted: this
+          // read came before the delete, so it resolves while the key is still doomed).
+          if (text === undefined || doomed.has(key) || segments.some((s) => s.key === key)) return
           const [events, bad] = typeof text === 'string' ? unpack(text) : [[], 1]
           const segment = { key, events, stored: true }
           corrupt += bad

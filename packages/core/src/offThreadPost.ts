@@ -20,11 +20,17 @@ export type Post = (
  * `blob:` workers, or where the worker cannot run the code (a bundler rewrote `postJson` with
  * helpers that live outside it); requests the worker had are then sent again from here.
  */
-export function createOffThreadPost(): Post & { close(): void } {
+export function createOffThreadPost(): Post & {
+  /** Cancels the requests under way (status 0) and stops the worker until the next request. */
+  close(): void
+} {
   let worker: Worker | undefined
   let onMain = typeof Worker !== 'function'
   let seq = 0
-  const waiting = new Map<number, [(result: Promise<SendResult>) => void, Parameters<Post>]>()
+  const waiting = new Map<
+    number,
+    [(result: SendResult | Promise<SendResult>) => void, Parameters<Post>]
+  >()
 
   const fallBack = () => {
     onMain = true
@@ -44,7 +50,7 @@ export function createOffThreadPost(): Post & { close(): void } {
       if (!entry) return
       if (result) {
         waiting.delete(id)
-        entry[0](Promise.resolve(result))
+        entry[0](result)
       } else fallBack()
     }
     return started
@@ -69,5 +75,14 @@ export function createOffThreadPost(): Post & { close(): void } {
     }
     return postJson(...args)
   }
-  return Object.assign(post, { close: () => worker?.terminate() })
+  // Terminating the worker cancels its requests not yet on the wire (gzip, a preflight, the
+  // connection): an opt-out must stop what this page was about to send. Each is answered
+  // status 0 so its sender is not left waiting; a later request starts a new worker.
+  const close = () => {
+    worker?.terminate()
+    worker = undefined
+    waiting.forEach(([resolve]) => resolve({ status: 0 }))
+    waiting.clear()
+  }
+  return Object.assign(post, { close })
 }

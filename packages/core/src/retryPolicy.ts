@@ -23,7 +23,7 @@ export function backoffDelay(
  * Reads a `Retry-After` header (RFC 9110 §10.2.3): either delay-seconds or an HTTP date.
  * Returns the wait in ms, or `undefined` when the header is missing or unreadable.
  */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (!value) return undefined
   const trimmed = value.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000

@@ -4,7 +4,8 @@
  */
 export interface SendResult {
   status: number
-  retryAfter: string | null
+  /** The `Retry-After` header; absent when there was no answer. */
+  retryAfter?: string | null
   /** The answer's `Date` header: the server's clock, to sign with when the device's is off. */
   date?: string | null
   /** The parsed JSON answer, when there was one (debug mode reads its validation results). */
@@ -75,7 +76,7 @@ export async function postJson(
   } finally {
     clearTimeout(deadline)
   }
-  return { status: 0, retryAfter: null }
+  return { status: 0 }
 }
 
 /**

@@ -3,7 +3,7 @@
 // device (IndexedDB through fake-indexeddb, localStorage) and sends (msw) in each state.
 import 'fake-indexeddb/auto'
 import { createStore, promisifyRequest } from 'idb-keyval'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { initialConsent } from '../consent'
 import { MAX_WAITING_EVENTS } from '../createTracker'
 import type { Consent } from '../types'
@@ -87,6 +87,27 @@ describe('optOut / optIn', () => {
     expect(event!.anonymous_id).not.toBe(anonymous)
     expect(localStorage.getItem(`trackpoint:${appId}:anon`)).toBe(event!.anonymous_id)
     expect(localStorage.getItem(`trackpoint:${appId}:consent`)).toBe('granted')
+  })
+
+  it("sends nothing that was still being signed when the user opted out (a slow app's sign)", async () => {
+    let signed: (sign: string) => void = () => undefined
+    const sign = vi.fn(() => new Promise<string>((resolve) => (signed = resolve)))
+    const tracker = makeTracker({ sign, batchSize: 1 })
+    cards(tracker, 2)
+    await settle()
+    expect(sign).toHaveBeenCalledOnce() // the send has taken its batch and waits for a signature
+    tracker.optOut()
+    signed('signature-from-the-app')
+    await advance(5000)
+    expect(collector.requests).toHaveLength(0)
+
+    // Opting in again sends what follows, signed anew.
+    tracker.optIn()
+    cards(tracker, 1, 10)
+    await settle()
+    signed('signature-from-the-app')
+    await advance(5000)
+    expect(cardIds()).toEqual(['card_10'])
   })
 
   it("applies another tab's opt-out (the storage event) and tells listeners in both", async () => {

@@ -247,6 +247,36 @@ describe('createEventQueue: load (segments from other tabs)', () => {
     expect(ids(sender.pending(NONE))).toEqual(['old1', 'own1', 'new1'])
   })
 
+  it('does not load again a segment that an overlapping load loaded and the collector confirmed meanwhile', async () => {
+    // Two tabs announce their writes at once: the sending tab runs two loads that both list
+    // the segment; the second one's read is slow (IndexedDB busy) and returns the value read
+    // before the confirmed segment's delete.
+    const memory = createMemoryStore()
+    let reads = 0
+    let releaseSlowRead = () => {}
+    const store: KeyValueStore = {
+      ...memory,
+      getMany: async (keys) => {
+        const values = await memory.getMany(keys)
+        if (++reads === 2) await new Promise<void>((resolve) => (releaseSlowRead = resolve))
+        return values
+      },
+    }
+    const other = setup({}, store).queue
+    const { queue: sender } = setup({}, store)
+    await other.write(events(3, 'b'), share, NONE)
+    const first = sender.load(NONE)
+    const second = sender.load(NONE)
+    await first
+    const batch = sender.take(100, 1000, NONE, 0)
+    expect(ids(batch)).toEqual(['b1', 'b2', 'b3'])
+    await sender.remove(new Set(ids(batch)))
+    releaseSlowRead()
+    await second
+    expect(ids(sender.pending(NONE))).toEqual([])
+    expect(sender.take(100, 1000, NONE, 0)).toEqual([])
+  })
+
   it('keeps write order within one millisecond, even past 36 segments', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(1_000_000)

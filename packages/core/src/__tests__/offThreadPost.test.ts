@@ -82,11 +82,41 @@ describe('createOffThreadPost', () => {
     const post = createOffThreadPost()
     await expect(post(`${ENDPOINT}/api/v1/track`, body, false, 5000)).resolves.toEqual({
       status: 0,
-      retryAfter: null,
     })
     // answered by the worker, not by a fallback to the main thread
     expect(SourceRunningWorker.handled).toBe(1)
     expect(collector.requests).toHaveLength(1)
+  })
+
+  it('close() cancels what the worker has not answered: status 0, worker stopped, the next request starts a new one', async () => {
+    let started = 0
+    let terminated = 0
+    vi.stubGlobal(
+      'Worker',
+      class extends SourceRunningWorker {
+        constructor(url: string) {
+          super(url)
+          started++
+        }
+        override terminate() {
+          terminated++
+        }
+      },
+    )
+    // A collector that takes the request and does not answer while the test runs.
+    let answer: (response: Response) => void = () => undefined
+    collector.respond(() => new Promise<Response>((resolve) => (answer = resolve)) as never)
+    const post = createOffThreadPost()
+    const stuck = post(`${ENDPOINT}/api/v1/track`, body, false, 60_000)
+    await vi.waitFor(() => expect(collector.requests).toHaveLength(1))
+    post.close()
+    await expect(stuck).resolves.toEqual({ status: 0 })
+    expect(terminated).toBe(1)
+    answer(new Response(null, { status: 204 }))
+
+    collector.respond(() => undefined)
+    expect((await post(`${ENDPOINT}/api/v1/track`, body, false, 5000)).status).toBe(200)
+    expect(started).toBe(2)
   })
 
   it('sends from the main thread when the worker cannot run the code', async () => {
