@@ -9,7 +9,7 @@ import { computeSign } from '@trackpoint/core'
 import { readDeadLetters } from './support/deadLetters'
 import { Ledger } from './support/ledger'
 import type { LedgerEvent } from './support/expectedStats'
-import { metricSum, readMetrics } from './support/metrics'
+import { waitForZeroLag } from './support/metrics'
 import { openUsers, usePipeline } from './support/usePipeline'
 import { startTraffic, trafficDone } from './support/traffic'
 import { waitUntil } from './support/waitUntil'
@@ -85,16 +85,7 @@ test('a poison batch: ordinary events all counted, bad ones refused or dead-lett
   expect(letters.map((l) => l.eventId).sort()).toEqual(refusedRows.map((e) => e.event_id).sort())
   for (const letter of letters) expect(letter.reason).toMatch(/^store_refused: .*escape sequence/i)
   // The consumer went past them: its lag returns to zero.
-  await waitUntil(
-    async () => {
-      const text = await readMetrics(consumer.url)
-      return (
-        text.includes('trackpoint_consumer_lag_messages{') &&
-        metricSum(text, 'trackpoint_consumer_lag_messages') === 0
-      )
-    },
-    { timeout: 60_000, interval: 500, what: 'the consumer lag to return to zero' },
-  )
+  await waitForZeroLag(consumer.url, { timeout: 60_000 })
 
   const accounts = await pipeline.settle(ledger, {
     timeout: 60_000,

@@ -19,7 +19,7 @@ import {
   type Ledger,
   type StoredRow,
 } from './ledger'
-import { metricSum, readMetrics } from './metrics'
+import { waitForZeroLag } from './metrics'
 import { startRecordingProxy, type RecordingProxy } from './recordingProxy'
 import { ADMIN_TOKEN, startRole, type RoleProcess } from './serverProcess'
 import { waitUntil } from './waitUntil'
@@ -164,16 +164,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
             )
             // Events that move no number (page_duration, web vitals) are stored too: wait
             // until the consumer has committed everything the collector acknowledged.
-            await waitUntil(
-              async () => {
-                const text = await readMetrics(consumer.url)
-                return (
-                  text.includes('trackpoint_consumer_lag_messages{') &&
-                  metricSum(text, 'trackpoint_consumer_lag_messages') === 0
-                )
-              },
-              { timeout: 30_000, interval: 250, what: 'the consumer lag to be zero' },
-            )
+            await waitForZeroLag(consumer.url, { timeout: 30_000, interval: 250 })
           } catch {
             // Reported with the accounts below: the store tells which events are missing.
           }
