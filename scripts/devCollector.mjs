@@ -201,6 +201,10 @@ export async function startCollector({
   let maxEvents = MAX_EVENTS
   /** @type {Promise<void> | undefined} */
   let preflightsHeld
+  /** Answers the held preflights; `close()` calls it too, so none waits past the collector. */
+  let releasePreflights = () => {
+    preflightsHeld = undefined
+  }
   /** @type {ScriptedAnswer[]} */
   const scripted = []
   /** @type {TrackEvent[]} */
@@ -555,16 +559,19 @@ export async function startCollector({
       maxEvents = max
     },
     holdPreflights: () => {
+      releasePreflights()
       /** @type {() => void} */
       let release = () => undefined
       preflightsHeld = new Promise((resolve) => (release = resolve))
-      return () => {
+      releasePreflights = () => {
         preflightsHeld = undefined
         release()
       }
+      return releasePreflights
     },
     close: () =>
       new Promise((resolve) => {
+        releasePreflights()
         server.closeAllConnections()
         server.close(() => resolve())
       }),
