@@ -20,6 +20,10 @@ export default defineConfig({
   test: {
     environment: 'node',
     restoreMocks: true,
+    // A guard against a hang, not a speed target (those are in `npm run bench`): many tests run
+    // on the real database engine (chdb) and take 2-4 s on an idle machine, more under CI's load
+    // (a 3.8 s scenario went past the default 5 s there).
+    testTimeout: 20_000,
     projects: [
       {
         extends: true,
