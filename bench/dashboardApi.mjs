@@ -23,6 +23,9 @@ const KEPT_MARKER = '<!-- Kept when bench/server.mjs rewrites this file: -->'
 const START = '<!-- bench/dashboardApi.mjs start -->'
 const END = '<!-- bench/dashboardApi.mjs end -->'
 const DAY = 86_400_000
+const HOUR = 3_600_000
+/** Events per generated session (~3 page views: 40 % of events are page views). */
+const SESSION_EVENTS = 8
 /** The whole run stops by itself after this, whatever happens. */
 const DEADLINE_MS = 30 * 60_000
 
@@ -81,12 +84,19 @@ try {
   const insert = `INSERT INTO events (event_id, event_name, user_id, timestamp, app_id, platform,
       page, session_id, properties, delivery_id, action_id, client_ip, received_at, sdk_version,
       app_version, unplanned, anonymous_id, stored_at)
-    WITH cityHash64(number, 1) % 100000 AS person
+    -- Sessions as the SDK makes them: ${SESSION_EVENTS} events in a row of one person, app and
+    -- platform, a minute or so apart (so a session ends long before 30 minutes idle), starting
+    -- at any time of the month.
+    -- The kind of event (below) scrambled over the numbers of a session (37 is prime to 100, so
+    -- every hundred numbers still has each kind once), so that a session mixes page views,
+    -- impressions and clicks.
+    WITH intDiv(number, ${SESSION_EVENTS}) AS session, cityHash64(session, 1) % 100000 AS person,
+      (number * 37) % 100 AS kind
     SELECT generateUUIDv4(number) AS event_id,
-      multiIf(number % 100 < 40, 'page_view', number % 100 < 70, 'recommend_impression',
-        number % 100 < 80, 'recommend_click', number % 100 < 84, 'recommend_complete',
-        number % 100 < 91, 'card_click', number % 100 < 96, 'action_start',
-        number % 100 < 98, 'action_complete', number % 1000 < 995, 'reward_claim', 'promo_open')
+      multiIf(kind < 40, 'page_view', kind < 70, 'recommend_impression',
+        kind < 80, 'recommend_click', kind < 84, 'recommend_complete',
+        kind < 91, 'card_click', kind < 96, 'action_start',
+        kind < 98, 'action_complete', number % 1000 < 995, 'reward_claim', 'promo_open')
         AS name,
       -- One user in five logged in half-way through the month from a device id ('a…'), which
       -- makes 20,000 identity links for the person rule (stats/personSql.ts) to apply.
@@ -94,11 +104,12 @@ try {
           AND ts < fromUnixTimestamp64Milli(toInt64(${from30 + 15 * DAY}), 'UTC'),
         concat('a', toString(person)),
         concat('u', toString(person))) AS user_id,
-      fromUnixTimestamp64Milli(toInt64(${from30} + cityHash64(number, 2) % ${30 * DAY}), 'UTC') AS ts,
-      if(cityHash64(number, 7) % 10 < 7, 'onchain', 'reco'),
-      ['web', 'ios', 'android'][1 + cityHash64(number, 8) % 3],
+      fromUnixTimestamp64Milli(toInt64(${from30} + cityHash64(session, 2) % ${30 * DAY - HOUR}
+        + (number % ${SESSION_EVENTS}) * 60000 + cityHash64(number, 2) % 60000), 'UTC') AS ts,
+      if(cityHash64(session, 7) % 10 < 7, 'onchain', 'reco'),
+      ['web', 'ios', 'android'][1 + cityHash64(session, 8) % 3],
       concat('/p/', toString(cityHash64(number, 5) % 50)),
-      concat('s', toString(cityHash64(number, 6) % 1000000)),
+      concat('s', toString(session)),
       multiIf(startsWith(name, 'recommend_'), concat('{"delivery_id":"', d, '","content_type":"article"}'),
         a != '', concat('{"action_id":"', a, '"}'), '{}'),
       if(startsWith(name, 'recommend_'), concat('d', toString(cityHash64(number, 3) % 1000)), '') AS d,
@@ -265,7 +276,7 @@ try {
       '',
       `Produced by \`npm run build && node bench/dashboardApi.mjs --rows ${rows} --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadBefore} when the calls began, ${loadavg()[0].toFixed(1)} at the end).`,
       '',
-      `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, 1M sessions over 50 pages, 3 SDK versions, 100,000 people of whom one in five logs in half-way through (20,000 identity links), uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes; every event stored (\`stored_at\`) 0.2 s after it was received, as a month of traffic would be, not at the minute of the insert. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days) was done ${warmSec.toFixed(1)} s after the start began, and ClickHouse's background merges of the insert ${mergeSec.toFixed(1)} s after that (the calls start then). Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
+      `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, ${(rows / SESSION_EVENTS).toLocaleString('en-US')} sessions of ${SESSION_EVENTS} events a minute or so apart (one person, app and platform each, as the SDK's sessions; pages drawn uniformly from 50, so nearly every path is distinct — the hard case for paths), 3 SDK versions, 100,000 people of whom one in five logs in half-way through (20,000 identity links), uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes; every event stored (\`stored_at\`) 0.2 s after it was received, as a month of traffic would be, not at the minute of the insert. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days) was done ${warmSec.toFixed(1)} s after the start began, and ClickHouse's background merges of the insert ${mergeSec.toFixed(1)} s after that (the calls start then). Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
       '',
       '| endpoint | first ms | p50 ms | p95 ms | max ms | statuses | p95 ≤ 300 ms |',
       '| --- | ---: | ---: | ---: | ---: | --- | --- |',
