@@ -5,6 +5,7 @@ import type { Page } from '@playwright/test'
 import { expect, test } from './support/fixtures'
 import type { Collector } from './support/collector'
 import { bundleIntegrity, startPageSite } from './support/pageSite'
+import type { Site } from './support/site'
 import {
   APP_ID,
   SECRET,
@@ -14,6 +15,7 @@ import {
   markers,
   openTracker,
   storedCount,
+  type PageTrackerOptions,
   trackCards,
 } from './support/tracker'
 
@@ -125,17 +127,21 @@ test('optOut deletes the stored queue and the anonymous id; optIn sends with a n
   expect(ids.has(anonymous as string)).toBe(false)
 })
 
-test('optOut cancels a send that has started but is not on the wire yet (held at its CORS preflight)', async ({
-  page,
-  site,
-  collector,
-}) => {
-  // The browser sends the POST only once its preflight is answered: until then the request
-  // exists in the page (its worker) but no byte of it has left.
+/**
+ * Opens the tracker with `options`, tracks 2 events whose send the collector holds at its CORS
+ * preflight (the browser sends the POST only once the preflight is answered: until then the
+ * request exists in the page's transport worker but no byte of it has left), opts out, waits
+ * for the worker to be gone, then answers the preflight.
+ */
+async function optOutDuringHeldSend(
+  page: Page,
+  site: Site,
+  collector: Collector,
+  options: Partial<PageTrackerOptions>,
+): Promise<void> {
   const release = collector.holdPreflights()
-  await openTracker(page, site, collector, fast)
-  const held = markers('held', 2)
-  await trackCards(page, held)
+  await openTracker(page, site, collector, options)
+  await trackCards(page, markers('held', 2))
   const preflight = () => collector.requests.find((r) => r.kind === 'preflight')
   await expect.poll(preflight, { message: 'the send waits at its preflight' }).toBeTruthy()
   // The SDK sends from a worker; optOut() stops it, and the browser cancels its requests as
@@ -148,13 +154,38 @@ test('optOut cancels a send that has started but is not on the wire yet (held at
   const stillThere = page.waitForTimeout(10_000).then(() => 'still running 10 s after optOut()')
   expect(await Promise.race([workerGone, stillThere])).toBe('gone')
   release()
+}
 
+test('optOut cancels a send that has started but is not on the wire yet (held at its CORS preflight)', async ({
+  page,
+  site,
+  collector,
+}) => {
+  await optOutDuringHeldSend(page, site, collector, fast)
   await consentOf(page, (t) => t.optIn())
   const after = markers('after-opt-in', 1)
   await trackCards(page, after)
   await expectDeliveredOnce(collector, after)
   await collectorQuiet(collector)
   expect(collector.received.map(cardIdOf)).toEqual(after)
+})
+
+test('a send cancelled by optOut is not a failed attempt: no back-off for the send after optIn', async ({
+  page,
+  site,
+  collector,
+}) => {
+  // Debug mode logs every failed send with its back-off ("send failed (HTTP 0); retry in …").
+  // It also sends to the debug endpoint, which validates and stores nothing: requests are
+  // counted here, not stored events.
+  const logged: string[] = []
+  page.on('console', (message) => logged.push(message.text()))
+  await optOutDuringHeldSend(page, site, collector, { ...fast, debug: true })
+  await consentOf(page, (t) => t.optIn())
+  await trackCards(page, markers('after-opt-in', 1))
+  const posts = () => collector.requests.filter((r) => r.kind !== 'preflight')
+  await expect.poll(() => posts().map((r) => r.eventIds.length)).toEqual([1])
+  expect(logged.filter((text) => /send failed|retry in/.test(text))).toEqual([])
 })
 
 test("consent 'pending': nothing in IndexedDB and no request until granted, then delivered", async ({

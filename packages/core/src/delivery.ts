@@ -189,8 +189,9 @@ export function createDelivery(
         case 'resend':
           return send(batch, true)
         default:
-          // Offline: the `online` listener resumes.
-          return !status && offline()
+          // Offline: the `online` listener resumes. Cancelled by an opt-out (no longer the
+          // sending tab): not a failure, so no back-off for an optIn() to wait out.
+          return !status && (offline() || !leader)
             ? false
             : retryLater(outcome.asked, `send failed (HTTP ${status})`)
       }
