@@ -1,5 +1,5 @@
-import { onScopeDispose, shallowRef, watch, type Ref } from 'vue'
-import { StatsError, statsRequest, takePrefetched } from './statsClient'
+import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
+import { StatsError, statsRequest, statsUrl, takePrefetched, type QueryParams } from './statsClient'
 
 /** What a panel shows: loading, an error, nothing to show, or the data. */
 export type PanelStatus = 'idle' | 'loading' | 'error' | 'empty' | 'ready'
@@ -59,4 +59,41 @@ export function useStats<T>(
   watch(url, (target) => load(target), { immediate: true })
   onScopeDispose(() => controller?.abort())
   return { status, data, error, reload: () => load(url()), refresh: () => load(url(), true) }
+}
+
+/** What {@link useListAndPick} keeps: a list, the id picked in it, and that item's answer. */
+export interface ListAndPick<L, D> {
+  list: StatsState<L>
+  /** The item shown: the list's first until the operator picks one ('' before the list). */
+  chosen: Ref<string>
+  item: StatsState<D>
+}
+
+/**
+ * A list of the range (deliveries, Actions) and the one item of it a view details: the first
+ * of the list until the operator picks another, from the list or by id.
+ *
+ * @param list - The list's route, and when it has nothing to show.
+ * @param firstId - The id of the list's first item, if any.
+ * @param item - The item's route (its id is appended, encoded), and when it has nothing to show.
+ * @param params - The query parameters both requests take (range, filters).
+ */
+export function useListAndPick<L, D>(
+  list: { path: string; isEmpty: (data: L) => boolean },
+  firstId: (data: L) => string | undefined,
+  item: { path: string; isEmpty: (data: D) => boolean },
+  params: () => QueryParams,
+): ListAndPick<L, D> {
+  const listState = useStats<L>(() => statsUrl(list.path, params()), list.isEmpty)
+  const chosen = ref('')
+  watch(listState.data, (data) => {
+    const first = data && firstId(data)
+    if (!chosen.value && first) chosen.value = first
+  })
+  const itemState = useStats<D>(
+    () =>
+      chosen.value ? statsUrl(`${item.path}/${encodeURIComponent(chosen.value)}`, params()) : null,
+    item.isEmpty,
+  )
+  return { list: listState, chosen, item: itemState }
 }
