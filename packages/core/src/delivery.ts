@@ -189,8 +189,9 @@ export function createDelivery(
         case 'resend':
           return send(batch, true)
         default:
-          // Offline: the `online` listener resumes. Cancelled by an opt-out (no longer the
-          // sending tab): not a failure, so no back-off for an optIn() to wait out.
+          // Offline: the `online` listener resumes. No longer the sending tab (an opt-out
+          // cancelled the send, or the tab resigned): the batch stays queued for whichever tab
+          // sends next, with no back-off here for an optIn() or a new lead to wait out.
           return !status && (offline() || !leader)
             ? false
             : retryLater(outcome.asked, `send failed (HTTP ${status})`)
