@@ -45,29 +45,45 @@ const VIEWS = `event_name = 'page_view'
     AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
     AND ${FILTER_SQL}`
 
+/** Where the path starts in a session's `pages`: the first view of the anchor, or its last. */
+const ANCHOR_SQL = {
+  from: `indexOf(pages, {page:String})`,
+  to: `if(has(pages, {page:String}), length(pages) + 1 - indexOf(arrayReverse(pages), {page:String}), 0)`,
+} as const
+
+/** The path: the anchor and up to `{depth} - 1` pages after it, or before it. */
+const SLICE_SQL = {
+  from: `arraySlice(pages, anchor, {depth:UInt32})`,
+  to: `arraySlice(pages, greatest(1, anchor - {depth:UInt32} + 1), least(anchor, {depth:UInt32}))`,
+} as const
+
 /**
- * Every distinct path with its sessions. Per session (page views of the range and filters with
- * one non-empty session_id), pages in order of (timestamp, event_id), views of one page in a row
- * kept once — so a duplicate row of an event (same time, same id, same page) changes nothing
- * and no FINAL is needed. The anchor is the first view of `{page}` (`{forward}`) or its last;
- * the path is the anchor and up to `{depth} - 1` pages after it, or before it.
+ * Every distinct path with its sessions, one statement per direction (an `if` over the
+ * direction computed both slices for every session). Per session (page views of the range and
+ * filters with one non-empty session_id), pages in order of (timestamp, event_id), views of one
+ * page in a row kept once — so a duplicate row of an event (same time, same id, same page)
+ * changes nothing and no FINAL is needed. The anchor is the first view of `{page}` (from) or its
+ * last (to).
+ *
+ * Costs, measured over 30 days of 10M events (docs/decisions.md, "Paths"): the page before each
+ * page is passed to the lambda as a second array — a lambda that reads a captured array
+ * (`visited[i - 1]`) copies that array once per element. The set of sessions that viewed the
+ * anchor filters in PREWHERE, before the other columns are read.
  */
-const PATHS_SQL = `
+function pathsSql(direction: PathsQuery['direction']): string {
+  return `
 SELECT path, count() AS sessions
 FROM (
   SELECT
     arrayMap(v -> v.3, arraySort(groupArray((timestamp, toString(event_id), page)))) AS visited,
-    arrayFilter((p, i) -> i = 1 OR p != visited[i - 1], visited, arrayEnumerate(visited)) AS pages,
-    toInt64(if({forward:UInt8}, indexOf(pages, {page:String}),
-      if(has(pages, {page:String}),
-        length(pages) + 1 - indexOf(arrayReverse(pages), {page:String}), 0))) AS anchor,
-    if({forward:UInt8}, arraySlice(pages, anchor, toInt64({depth:UInt32})),
-      arraySlice(pages, greatest(toInt64(1), anchor - {depth:UInt32} + 1),
-        least(anchor, toInt64({depth:UInt32})))) AS path
+    arrayFilter((p, previous, i) -> i = 1 OR p != previous,
+      visited, arrayPushFront(arrayPopBack(visited), ''), arrayEnumerate(visited)) AS pages,
+    ${ANCHOR_SQL[direction]} AS anchor,
+    ${SLICE_SQL[direction]} AS path
   FROM events
+  -- Only sessions that viewed the page: a few of them, so the sort per session is cheap.
+  PREWHERE session_id IN (SELECT session_id FROM events WHERE ${VIEWS} AND page = {page:String})
   WHERE ${VIEWS}
-    -- Only sessions that viewed the page: a few of them, so the sort per session is cheap.
-    AND session_id IN (SELECT session_id FROM events WHERE ${VIEWS} AND page = {page:String})
   GROUP BY session_id
   HAVING anchor > 0
 )
@@ -76,6 +92,9 @@ GROUP BY path
 -- condition from tens of thousands of session ids cost more than it skipped (750 vs 850 ms
 -- over 30 days of 10M events).
 SETTINGS use_index_for_in_with_subqueries = 0`
+}
+
+const PATHS_SQL = { from: pathsSql('from'), to: pathsSql('to') } as const
 
 /** Orders paths: more sessions first, then the pages compared one by one (a prefix first). */
 export function comparePaths(
@@ -169,13 +188,10 @@ export async function userPaths(
   range: StatsRange,
   filters: StatsFilters,
 ): Promise<UserPaths> {
-  const rows = await store.query<{ path: string[]; sessions: number | string }>(PATHS_SQL, {
-    ...zonedRangeParams(range),
-    ...filters,
-    page: query.page,
-    depth: query.depth,
-    forward: query.direction === 'from' ? 1 : 0,
-  })
+  const rows = await store.query<{ path: string[]; sessions: number | string }>(
+    PATHS_SQL[query.direction],
+    { ...zonedRangeParams(range), ...filters, page: query.page, depth: query.depth },
+  )
   return toSankey(
     query,
     rows.map((row) => ({ pages: row.path, sessions: Number(row.sessions) })),
