@@ -140,12 +140,27 @@ describe('clusterSchema', () => {
 
   it('is what a store with the cluster option runs, version table first', async () => {
     const commands: string[] = []
+    const queries: string[] = []
     const db: MigrationTarget = {
       command: async (sql: string) => void commands.push(sql),
-      query: async <T>() => [] as T[],
+      query: async <T>(sql: string) => (queries.push(sql), [] as T[]),
       insert: async () => undefined,
     }
     await applyMigrations(db, schema.migrations, schema.schemaMigrationsDdl)
-    expect(commands).toEqual([schema.schemaMigrationsDdl, ...statements])
+    // Migration 9's rewrite is queued without waiting and polled on every replica.
+    const waited =
+      'ALTER TABLE events_local ON CLUSTER tp_cluster\nMATERIALIZE COLUMN stored_at SETTINGS mutations_sync = 2'
+    expect(statements).toContain(waited)
+    expect(commands).toEqual([
+      schema.schemaMigrationsDdl,
+      ...statements.map((s) =>
+        s === waited
+          ? 'ALTER TABLE events_local ON CLUSTER tp_cluster MATERIALIZE COLUMN stored_at SETTINGS mutations_sync = 0'
+          : s,
+      ),
+    ])
+    expect(
+      queries.filter((q) => q.includes("clusterAllReplicas('tp_cluster', system.mutations)")),
+    ).toHaveLength(2)
   })
 })

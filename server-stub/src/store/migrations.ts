@@ -273,7 +273,10 @@ TTL minute + INTERVAL 3 HOUR`
 export const EVENTS_STORED_AT_DDL = `ALTER TABLE events
 ADD COLUMN IF NOT EXISTS stored_at DateTime64(6, 'UTC') DEFAULT toDateTime64(received_at, 6)`
 
-/** Writes v9's stored_at into the parts stored before it (a mutation; waits until it is done). */
+/**
+ * Writes v9's stored_at into the parts stored before it: a mutation the migration waits for,
+ * queued and then polled by applyMigrations (store/waitedMutation.ts), not held in one request.
+ */
 export const EVENTS_STORED_AT_BACKFILL = `ALTER TABLE events
 MATERIALIZE COLUMN stored_at SETTINGS mutations_sync = 2`
 
