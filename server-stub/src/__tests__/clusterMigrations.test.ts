@@ -161,6 +161,6 @@ describe('clusterSchema', () => {
     ])
     expect(
       queries.filter((q) => q.includes("clusterAllReplicas('tp_cluster', system.mutations)")),
-    ).toHaveLength(2)
+    ).toHaveLength(3)
   })
 })

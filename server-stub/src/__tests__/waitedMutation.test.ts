@@ -1,14 +1,17 @@
-// Migrations that rewrite stored parts (migration 9's MATERIALIZE COLUMN) are queued and polled,
-// not held in one request: on a ClickHouse server a request that waited failed once the client's
-// 30 s timeout passed, while the rewrite went on, and the next start queued a second one. Driven
-// on the real engine (chdb) with the rewrite really held: merges stopped on `events`, which stops
-// its mutations, as a slow rewrite of a big store would.
+// Mutations that the server waits for (migration 9's MATERIALIZE COLUMN, an erasure's DELETEs)
+// are queued and polled, not held in one request: on a ClickHouse server a request that waited
+// failed once the client's 30 s timeout passed, while the rewrite went on — a start failed and
+// the next queued a second rewrite; an erasure stopped half-way. Driven on the real engine
+// (chdb) with the rewrite really held: merges stopped on `events`, which stops its mutations, as
+// a slow rewrite of a big store would; where the client's timeout matters, every request of the
+// store gives up after 1.5 s as @clickhouse/client's request_timeout does (ClickHouse goes on).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { applyMigrations, clusterSchema, createChdbStore, MIGRATIONS, toEventRow } from '../store'
 import { EVENTS_STORED_AT_BACKFILL, EVENTS_STORED_AT_DDL } from '../store/migrations'
+import { eraseUser } from '../stats/eraseUser'
 import { waitedMutation } from '../store/waitedMutation'
 import type { EventStore } from '../types'
 import { acceptedEvent } from './fixtures'
@@ -49,6 +52,26 @@ describe('a migration that rewrites parts, on the real engine', () => {
     await store.close()
     rmSync(dir, { recursive: true, force: true })
   })
+
+  /**
+   * The store as a client with `request_timeout` sees it: a request that has not answered within
+   * `ms` fails, while the engine goes on with it.
+   */
+  const withRequestTimeout = (ms: number): EventStore => {
+    const deadline = <T>(work: Promise<T>) =>
+      Promise.race([
+        work,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`request timeout (${ms} ms)`)), ms).unref(),
+        ),
+      ])
+    return {
+      ...store,
+      command: (sql) => deadline(store.command(sql)),
+      query: (sql, params) => deadline(store.query(sql, params)),
+      insert: (table, rows) => deadline(store.insert(table, rows)),
+    }
+  }
 
   const rewrites = () =>
     store.query<{ is_done: number }>(
@@ -132,5 +155,55 @@ describe('a migration that rewrites parts, on the real engine', () => {
     expect(versions).toEqual([{ version: 1 }])
     // The row is as it was: a failed mutation rewrites nothing.
     expect(await store.query('SELECT x, y FROM t')).toEqual([{ x: 1, y: 'a' }])
+  })
+  it('erases a person while the rewrite outlasts the client timeout, waiting until it is done', async () => {
+    await store.migrate()
+    const now = Date.now()
+    const mine = [1, 2].map((i) =>
+      acceptedEvent('page_view', {}, { user_id: 'u-gone', timestamp: now - i * 1000 }),
+    )
+    const theirs = acceptedEvent('page_view', {}, { user_id: 'u-stays', timestamp: now - 500 })
+    await store.insert('events', [...mine, theirs].map(toEventRow))
+    await store.command('SYSTEM STOP MERGES events')
+    let settled = false
+    const erased = eraseUser(withRequestTimeout(1_500), 'u-gone', {
+      requestedBy: 'test',
+      salt: 'pepper',
+    }).finally(() => (settled = true))
+    const deletes = () =>
+      store.query<{ is_done: number }>(
+        `SELECT is_done FROM system.mutations
+         WHERE database = currentDatabase() AND table = 'events'
+           AND position(command, 'DELETE WHERE user_id IN') > 0`,
+      )
+    await expect.poll(deletes, { timeout: 10_000 }).toEqual([{ is_done: 0 }])
+    // Twice the client's timeout with the rewrite held: the erasure still waits, not failed.
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    expect(settled).toBe(false)
+    await store.command('SYSTEM START MERGES events')
+    expect(await erased).toMatchObject({ rows_removed: 2, anonymous_ids: 0 })
+    expect(await deletes()).toEqual([{ is_done: 1 }])
+    expect(await store.query('SELECT user_id FROM events ORDER BY user_id')).toEqual([
+      { user_id: 'u-stays' },
+    ])
+  })
+
+  it('starts with migration 9 while its rewrite outlasts the client timeout', async () => {
+    await applyMigrations(
+      store,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    )
+    await store.insert('events', [toEventRow(acceptedEvent('page_view', {}))])
+    await store.command('SYSTEM STOP MERGES events')
+    let settled = false
+    const started = applyMigrations(withRequestTimeout(1_500), MIGRATIONS, undefined, {
+      intervalMs: 100,
+    }).finally(() => (settled = true))
+    await expect.poll(rewrites, { timeout: 10_000 }).toEqual([{ is_done: 0 }])
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    expect(settled).toBe(false)
+    await store.command('SYSTEM START MERGES events')
+    expect(await started).toEqual([9, 10, 11])
+    expect(await rewrites()).toEqual([{ is_done: 1 }])
   })
 })

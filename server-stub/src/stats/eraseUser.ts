@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto'
+import { runWaitedMutation } from '../store/waitedMutation'
 import type { EventStore } from '../types'
 
 /**
@@ -7,8 +8,11 @@ import type { EventStore } from '../types'
  * themselves, the rollup's states built from them and the overview snapshots, then one audit row
  * that never holds the ids in clear.
  *
- * Order matters, and each step waits for ClickHouse to finish (`mutations_sync = 2`) so that
- * once this resolves the stats no longer count the person:
+ * Order matters, and each step waits for ClickHouse to finish so that once this resolves the
+ * stats no longer count the person. A mutation is queued and then polled in `system.mutations`
+ * (store/waitedMutation.ts), not waited for in one request: on a big store the rewrite outlasts
+ * the client's request timeout (30 s), which failed the erasure half-way while the rewrite went
+ * on.
  * 1. the person's ids are read (the user id and its anonymous ids), and their rows counted;
  * 2. their events are deleted (a mutation rewrites the parts that hold them: the data is gone
  *    from disk, not only hidden);
@@ -59,9 +63,6 @@ export function subjectHash(userId: string, salt: string): string {
   return createHmac('sha256', salt).update(userId).digest('hex')
 }
 
-/** ClickHouse waits for the mutation on every replica before answering. */
-const SYNC = 'SETTINGS mutations_sync = 2'
-
 /**
  * Erases a person; see the module comment for what and in which order.
  *
@@ -92,13 +93,17 @@ export async function eraseUser(
   const rows = Number(counted?.rows ?? 0)
   const days = counted?.days ?? []
   if (rows > 0) {
-    await store.command(`ALTER TABLE events DELETE WHERE user_id IN ${sqlList(ids)} ${SYNC}`)
+    await runWaitedMutation(store, {
+      table: 'events',
+      command: `DELETE WHERE user_id IN ${sqlList(ids)}`,
+    })
   }
   if (days.length > 0) {
     const dayList = `(${days.map((day) => `toDate(${sqlString(day)})`).join(', ')})`
-    await store.command(
-      `ALTER TABLE page_views_daily DELETE WHERE event_date IN ${dayList} ${SYNC}`,
-    )
+    await runWaitedMutation(store, {
+      table: 'page_views_daily',
+      command: `DELETE WHERE event_date IN ${dayList}`,
+    })
     // The same SELECT as the rollup's view; each rebuilt row counts the rows it was rebuilt
     // from, so a reader's fingerprint of those days changes.
     await store.command(`INSERT INTO page_views_daily (event_date, page, views, viewers, inserted_rows)
@@ -108,9 +113,10 @@ export async function eraseUser(
   }
   // Every link the user is in: its own anonymous ids, and rows that name it as a later user of
   // another person's device (they hold its id in clear, and never decide a person: min wins).
-  await store.command(
-    `ALTER TABLE identity_links DELETE WHERE anonymous_id IN ${sqlList(ids)} OR first_link.2 = ${sqlString(userId)} ${SYNC}`,
-  )
+  await runWaitedMutation(store, {
+    table: 'identity_links',
+    command: `DELETE WHERE anonymous_id IN ${sqlList(ids)} OR first_link.2 = ${sqlString(userId)}`,
+  })
   const result: ErasureResult = {
     erasure_id: randomUUID(),
     anonymous_ids: anonymous.length,
@@ -127,8 +133,9 @@ export async function eraseUser(
     },
   ])
   // Snapshots built before the audit row are ignored already; this removes their states.
-  await store.command(
-    `ALTER TABLE overview_snapshots DELETE WHERE built_at <= (SELECT max(erased_at) FROM erasures) ${SYNC}`,
-  )
+  await runWaitedMutation(store, {
+    table: 'overview_snapshots',
+    command: 'DELETE WHERE built_at <= (SELECT max(erased_at) FROM erasures)',
+  })
   return result
 }

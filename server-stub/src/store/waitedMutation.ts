@@ -40,15 +40,17 @@ interface PendingRow {
 }
 
 /**
- * Runs a mutation that a migration waits for without holding one request open while it runs:
- * queued with `mutations_sync = 0`, then `system.mutations` read (every `intervalMs` at most)
- * until no such mutation is left unfinished — on every replica of a cluster. A request that waited would
- * fail on a big store once the client's request timeout (30 s by default) passed, while the
- * rewrite went on in ClickHouse; the next start would then queue a second one. Here the next
- * start finds the one still running and waits for it instead.
+ * Runs a mutation and waits for it without holding one request open while it runs: queued with
+ * `mutations_sync = 0`, then `system.mutations` read (every `intervalMs` at most) until it is
+ * done — on every replica of a cluster. A request that waited would fail on a big store once
+ * the client's request timeout (30 s by default) passed, while the rewrite went on in
+ * ClickHouse. What is waited for: every mutation of the table queued from the moment this one
+ * is (found by the ids that were not there before: this one, and any queued beside it), and
+ * every unfinished one that does the same `command` — so a migration's start after one that
+ * died waits for the rewrite it left running instead of queueing a second.
  *
- * @throws Error with ClickHouse's reason when the mutation fails (it stays queued and
- *   ClickHouse retries it: fix the cause, or `KILL MUTATION`, and start again).
+ * @throws Error with ClickHouse's reason when a mutation waited for fails (it stays queued and
+ *   ClickHouse retries it: fix the cause, or `KILL MUTATION`, and run again).
  */
 export async function runWaitedMutation(
   db: MigrationTarget,
@@ -59,39 +61,49 @@ export async function runWaitedMutation(
   const source = mutation.cluster
     ? `clusterAllReplicas('${mutation.cluster}', system.mutations)`
     : 'system.mutations'
-  const params = { table: mutation.table, command: mutation.command }
-  // Every unfinished mutation of the table that does this: ClickHouse shows the command in
-  // parentheses or not depending on its version, so it is found as a substring.
-  const pending = () =>
+  // A mutation's id is unique in its table on one server (or one shard's replicas): with the
+  // host it is unique across a cluster.
+  const ofTable = `FROM ${source}
+    WHERE database = currentDatabase() AND table = {table:String}`
+  const key = `concat(hostName(), '/', mutation_id)`
+  const known = async () =>
+    (
+      await db.query<{ key: string }>(`SELECT ${key} AS key ${ofTable}`, {
+        table: mutation.table,
+      })
+    ).map((row) => row.key)
+  // ClickHouse shows the command in parentheses or not depending on its version, so it is
+  // found as a substring.
+  const pending = (before: readonly string[]) =>
     db
       .query<PendingRow>(
         `SELECT countIf(NOT is_done) AS pending, sumIf(parts_to_do, NOT is_done) AS parts_to_do,
            anyIf(latest_fail_reason, NOT is_done AND latest_fail_reason != '') AS fail_reason
-         FROM ${source}
-         WHERE database = currentDatabase() AND table = {table:String}
-           AND position(command, {command:String}) > 0`,
-        params,
+         ${ofTable}
+           AND (position(command, {command:String}) > 0 OR ${key} NOT IN {before:Array(String)})`,
+        { table: mutation.table, command: mutation.command, before },
       )
       .then(([row]) => row ?? { pending: 0, parts_to_do: 0, fail_reason: '' })
-  let state = await pending()
+  const before = await known()
+  let state = await pending(before)
   if (Number(state.pending) === 0) {
     const on = mutation.cluster ? ` ON CLUSTER ${mutation.cluster}` : ''
     await db.command(
       `ALTER TABLE ${mutation.table}${on} ${mutation.command} SETTINGS mutations_sync = 0`,
     )
-    state = await pending()
+    state = await pending(before)
   }
   // A small store's rewrite is over in milliseconds: the waits grow from 50 ms to intervalMs.
   for (let wait = Math.min(50, intervalMs); Number(state.pending) > 0;) {
     if (state.fail_reason) {
       throw new Error(
         `the mutation "${mutation.command}" of ${mutation.table} fails: ${state.fail_reason} ` +
-          '(ClickHouse keeps retrying it: fix the cause or KILL MUTATION, then start again)',
+          '(ClickHouse keeps retrying it: fix the cause or KILL MUTATION, then run again)',
       )
     }
     polling.onProgress?.(Number(state.parts_to_do))
     await new Promise((resolve) => setTimeout(resolve, wait))
     wait = Math.min(wait * 2, intervalMs)
-    state = await pending()
+    state = await pending(before)
   }
 }
