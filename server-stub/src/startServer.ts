@@ -157,7 +157,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           config.clickhouseCluster ? { cluster: { cluster: config.clickhouseCluster } } : {},
         )
       : createChdbStore(join(config.dataDir, 'clickhouse'))
-  await store?.migrate()
+  // A migration that rewrites stored events (v9 on a store from before it) can take minutes,
+  // during which the process does not listen: say so every 5 s, with the parts left.
+  let progressLoggedAt = 0
+  await store?.migrate({
+    onProgress: (partsToDo) => {
+      if (Date.now() - progressLoggedAt < 5_000) return
+      progressLoggedAt = Date.now()
+      logger.info({
+        msg: 'migrating: waiting for ClickHouse to rewrite stored events; not listening yet',
+        parts_to_do: partsToDo,
+      })
+    },
+  })
   if (store && config.limits.retentionDays) await applyRetention(store, config.limits.retentionDays)
 
   let draining = false

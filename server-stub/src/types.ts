@@ -75,8 +75,11 @@ export interface BatchHandler {
 
 /** The ClickHouse store, embedded (chdb) or a server over HTTP: the same SQL on both. */
 export interface EventStore {
-  /** Applies migrations; idempotent. */
-  migrate(): Promise<void>
+  /**
+   * Applies migrations; idempotent. `onProgress` hears, while a migration waits for ClickHouse
+   * to rewrite stored parts, how many parts are left (each poll).
+   */
+  migrate(options?: { onProgress?: (partsToDo: number) => void }): Promise<void>
   /** Inserts rows into `table` (JSONEachRow). */
   insert(table: string, rows: Record<string, unknown>[]): Promise<void>
   /** Runs a SELECT with `{name:Type}` query parameters and returns its rows. */

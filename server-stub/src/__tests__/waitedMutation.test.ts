@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { applyMigrations, clusterSchema, createChdbStore, MIGRATIONS, toEventRow } from '../store'
 import { EVENTS_STORED_AT_BACKFILL, EVENTS_STORED_AT_DDL } from '../store/migrations'
+import { loadConfig } from '../config'
+import { startServer } from '../startServer'
 import { eraseUser } from '../stats/eraseUser'
 import { waitedMutation } from '../store/waitedMutation'
 import type { EventStore } from '../types'
@@ -205,5 +207,41 @@ describe('a migration that rewrites parts, on the real engine', () => {
     await store.command('SYSTEM START MERGES events')
     expect(await started).toEqual([9, 10, 11])
     expect(await rewrites()).toEqual([{ is_done: 1 }])
+  })
+  it('logs, while a start waits for the rewrite, that it is not listening yet and the parts left', async () => {
+    // The server opens <data dir>/clickhouse: the held store moves there.
+    await store.close()
+    store = createChdbStore(join(dir, 'clickhouse'))
+    await applyMigrations(
+      store,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    )
+    await store.insert('events', [toEventRow(acceptedEvent('page_view', {}))])
+    await store.command('SYSTEM STOP MERGES events')
+    const lines: Record<string, unknown>[] = []
+    const logger = { info: (entry: Record<string, unknown>) => lines.push(entry), error() {} }
+    const starting = startServer({
+      config: loadConfig({ TRACKPOINT_DATA_DIR: dir, PORT: '0', TRACKPOINT_ADMIN_TOKEN: 'admin' }),
+      logger,
+    })
+    await expect
+      .poll(() => lines.find((line) => String(line.msg).startsWith('migrating:')), {
+        timeout: 10_000,
+      })
+      .toEqual({
+        msg: 'migrating: waiting for ClickHouse to rewrite stored events; not listening yet',
+        parts_to_do: expect.any(Number),
+      })
+    await store.command('SYSTEM START MERGES events')
+    const server = await starting
+    try {
+      const whoami = await fetch(`${server.url}/api/stats/whoami`, {
+        headers: { Authorization: 'Bearer admin' },
+      })
+      expect(whoami.status).toBe(200)
+      expect(await rewrites()).toEqual([{ is_done: 1 }])
+    } finally {
+      await server.close()
+    }
   })
 })

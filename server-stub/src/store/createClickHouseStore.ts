@@ -40,11 +40,12 @@ export function createClickHouseStore(
 ): EventStore {
   let closed: Promise<void> | undefined
   const store: EventStore = {
-    async migrate() {
-      if (!options.cluster) await applyMigrations(store)
+    async migrate(progress = {}) {
+      const polling = progress.onProgress ? { onProgress: progress.onProgress } : {}
+      if (!options.cluster) await applyMigrations(store, undefined, undefined, polling)
       else {
         const schema = clusterSchema(options.cluster)
-        await applyMigrations(store, schema.migrations, schema.schemaMigrationsDdl)
+        await applyMigrations(store, schema.migrations, schema.schemaMigrationsDdl, polling)
       }
     },
     async insert(table, rows) {
