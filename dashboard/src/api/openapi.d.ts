@@ -2692,6 +2692,21 @@ export interface operations {
           }
         }
       }
+      /** @description ClickHouse was still deleting after 10 minutes (a big store): not complete yet, the deletions go on. Call again: it waits for the same deletions and answers 200 when they are done. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @description The HTTP status again (§五). */
+            code: number
+            /** @description What is wrong and how to fix it. */
+            message: string
+            request_id?: string
+          }
+        }
+      }
     }
   }
   getApiPlan: {

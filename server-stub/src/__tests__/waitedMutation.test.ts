@@ -14,7 +14,7 @@ import { EVENTS_STORED_AT_BACKFILL, EVENTS_STORED_AT_DDL } from '../store/migrat
 import { loadConfig } from '../config'
 import { startServer } from '../startServer'
 import { eraseUser } from '../stats/eraseUser'
-import { waitedMutation } from '../store/waitedMutation'
+import { MutationStillRunning, waitedMutation } from '../store/waitedMutation'
 import type { EventStore } from '../types'
 import { acceptedEvent } from './fixtures'
 
@@ -188,6 +188,38 @@ describe('a migration that rewrites parts, on the real engine', () => {
     expect(await store.query('SELECT user_id FROM events ORDER BY user_id')).toEqual([
       { user_id: 'u-stays' },
     ])
+  })
+
+  it('gives up an erasure after its wait with MutationStillRunning; a second call waits for the same deletion', async () => {
+    await store.migrate()
+    const now = Date.now()
+    await store.insert('events', [
+      toEventRow(acceptedEvent('page_view', {}, { user_id: 'u-gone', timestamp: now - 1000 })),
+      toEventRow(acceptedEvent('page_view', {}, { user_id: 'u-stays', timestamp: now - 500 })),
+    ])
+    await store.command('SYSTEM STOP MERGES events')
+    const options = { requestedBy: 'test', salt: 'pepper', waitMs: 1_000 }
+    const started = Date.now()
+    const first = await eraseUser(store, 'u-gone', options).catch((error: unknown) => error)
+    expect(first).toBeInstanceOf(MutationStillRunning)
+    expect(String(first)).toMatch(
+      /DELETE WHERE user_id IN \('u-gone'\)" of events is still running/,
+    )
+    expect(Date.now() - started).toBeLessThan(10_000)
+    const deletes = () =>
+      store.query<{ is_done: number }>(
+        `SELECT is_done FROM system.mutations
+         WHERE database = currentDatabase() AND table = 'events'
+           AND position(command, 'DELETE WHERE user_id IN') > 0`,
+      )
+    // Called again while the deletion still runs: it waits for that one, queues none.
+    const second = eraseUser(store, 'u-gone', { ...options, waitMs: 60_000 })
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(await deletes()).toEqual([{ is_done: 0 }])
+    await store.command('SYSTEM START MERGES events')
+    expect(await second).toMatchObject({ rows_removed: 1 })
+    expect(await deletes()).toEqual([{ is_done: 1 }])
+    expect(await store.query('SELECT user_id FROM events')).toEqual([{ user_id: 'u-stays' }])
   })
 
   it('starts with migration 9 while its rewrite outlasts the client timeout', async () => {

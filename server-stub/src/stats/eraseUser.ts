@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto'
-import { runWaitedMutation } from '../store/waitedMutation'
+import { runWaitedMutation, type WaitedMutation } from '../store/waitedMutation'
 import type { EventStore } from '../types'
 
 /**
@@ -49,7 +49,16 @@ export interface EraseUserOptions {
    * table alone does not reveal the id.
    */
   salt: string
+  /**
+   * How long the erasure waits, in all, for ClickHouse to rewrite the parts; then it throws
+   * `MutationStillRunning` (store/waitedMutation.ts) while ClickHouse goes on, and a second call
+   * waits for the same deletions instead of queueing them again. @default ERASURE_WAIT_MS
+   */
+  waitMs?: number
 }
+
+/** How long an erasure waits for ClickHouse's rewrites by default: 10 minutes. */
+export const ERASURE_WAIT_MS = 10 * 60_000
 
 /** A ClickHouse string literal: EventStore.command takes no parameters. */
 export function sqlString(value: string): string {
@@ -90,17 +99,20 @@ export async function eraseUser(
      FROM events WHERE user_id IN {ids:Array(String)}`,
     { ids },
   )
+  const giveUpAt = Date.now() + (options.waitMs ?? ERASURE_WAIT_MS)
+  const mutate = (mutation: WaitedMutation) =>
+    runWaitedMutation(store, mutation, { timeoutMs: Math.max(0, giveUpAt - Date.now()) })
   const rows = Number(counted?.rows ?? 0)
   const days = counted?.days ?? []
   if (rows > 0) {
-    await runWaitedMutation(store, {
+    await mutate({
       table: 'events',
       command: `DELETE WHERE user_id IN ${sqlList(ids)}`,
     })
   }
   if (days.length > 0) {
     const dayList = `(${days.map((day) => `toDate(${sqlString(day)})`).join(', ')})`
-    await runWaitedMutation(store, {
+    await mutate({
       table: 'page_views_daily',
       command: `DELETE WHERE event_date IN ${dayList}`,
     })
@@ -113,7 +125,7 @@ export async function eraseUser(
   }
   // Every link the user is in: its own anonymous ids, and rows that name it as a later user of
   // another person's device (they hold its id in clear, and never decide a person: min wins).
-  await runWaitedMutation(store, {
+  await mutate({
     table: 'identity_links',
     command: `DELETE WHERE anonymous_id IN ${sqlList(ids)} OR first_link.2 = ${sqlString(userId)}`,
   })
@@ -133,7 +145,7 @@ export async function eraseUser(
     },
   ])
   // Snapshots built before the audit row are ignored already; this removes their states.
-  await runWaitedMutation(store, {
+  await mutate({
     table: 'overview_snapshots',
     command: 'DELETE WHERE built_at <= (SELECT max(erased_at) FROM erasures)',
   })

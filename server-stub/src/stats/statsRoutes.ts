@@ -7,6 +7,7 @@ import type { PlanStore } from '../plan/planStore'
 import type { EventStore } from '../types'
 import { actionList } from './actionList'
 import { deliveryList } from './deliveryList'
+import { MutationStillRunning } from '../store/waitedMutation'
 import { eraseUser } from './eraseUser'
 import { readCursor } from './liveCursor'
 import { liveEvents } from './liveEvents'
@@ -336,6 +337,10 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
         const erased = await eraseUser(store, userId, {
           requestedBy,
           salt: options.erasureSalt ?? adminToken,
+        }).catch((error: unknown) => {
+          // Not done yet, not failed: a second call waits for the same deletions.
+          if (!(error instanceof MutationStillRunning)) throw error
+          throw new HttpError(503, `The erasure is not complete: ${error.message}`)
         })
         sendJson(reply, 200, { code: 200, message: 'erased', ...erased })
       },

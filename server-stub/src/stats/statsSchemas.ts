@@ -651,6 +651,9 @@ export const STATS_ROUTES: readonly RouteSchema[] = [
         },
       },
       ...REFUSALS,
+      '503': errorResponse(
+        'ClickHouse was still deleting after 10 minutes (a big store): not complete yet, the deletions go on. Call again: it waits for the same deletions and answers 200 when they are done.',
+      ),
     },
   },
 ]

@@ -40,8 +40,7 @@ export function createClickHouseStore(
 ): EventStore {
   let closed: Promise<void> | undefined
   const store: EventStore = {
-    async migrate(progress = {}) {
-      const polling = progress.onProgress ? { onProgress: progress.onProgress } : {}
+    async migrate(polling = {}) {
       if (!options.cluster) await applyMigrations(store, undefined, undefined, polling)
       else {
         const schema = clusterSchema(options.cluster)

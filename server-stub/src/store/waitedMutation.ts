@@ -31,6 +31,26 @@ export interface MutationPolling {
   intervalMs?: number
   /** Called with the parts left on each read while the mutation runs (a start's log line). */
   onProgress?: (partsToDo: number) => void
+  /**
+   * How long to wait at most; then {@link MutationStillRunning} is thrown while ClickHouse goes
+   * on (run again to wait for the same mutation: it is found, not queued twice). Unbounded when
+   * absent: a start waits as long as its migration's rewrite takes, logging its progress.
+   */
+  timeoutMs?: number
+}
+
+/** A waited mutation that was not done within its `timeoutMs`; ClickHouse goes on with it. */
+export class MutationStillRunning extends Error {
+  constructor(
+    readonly mutation: WaitedMutation,
+    readonly partsToDo: number,
+  ) {
+    super(
+      `the mutation "${mutation.command}" of ${mutation.table} is still running in ClickHouse ` +
+        `(${partsToDo} parts to go); run again to wait for it`,
+    )
+    this.name = 'MutationStillRunning'
+  }
 }
 
 interface PendingRow {
@@ -51,6 +71,7 @@ interface PendingRow {
  *
  * @throws Error with ClickHouse's reason when a mutation waited for fails (it stays queued and
  *   ClickHouse retries it: fix the cause, or `KILL MUTATION`, and run again).
+ * @throws {@link MutationStillRunning} when `polling.timeoutMs` passed first.
  */
 export async function runWaitedMutation(
   db: MigrationTarget,
@@ -66,15 +87,12 @@ export async function runWaitedMutation(
   const ofTable = `FROM ${source}
     WHERE database = currentDatabase() AND table = {table:String}`
   const key = `concat(hostName(), '/', mutation_id)`
-  const known = async () =>
-    (
-      await db.query<{ key: string }>(`SELECT ${key} AS key ${ofTable}`, {
-        table: mutation.table,
-      })
-    ).map((row) => row.key)
+  const before = (
+    await db.query<{ key: string }>(`SELECT ${key} AS key ${ofTable}`, { table: mutation.table })
+  ).map((row) => row.key)
   // ClickHouse shows the command in parentheses or not depending on its version, so it is
   // found as a substring.
-  const pending = (before: readonly string[]) =>
+  const pending = () =>
     db
       .query<PendingRow>(
         `SELECT countIf(NOT is_done) AS pending, sumIf(parts_to_do, NOT is_done) AS parts_to_do,
@@ -84,14 +102,14 @@ export async function runWaitedMutation(
         { table: mutation.table, command: mutation.command, before },
       )
       .then(([row]) => row ?? { pending: 0, parts_to_do: 0, fail_reason: '' })
-  const before = await known()
-  let state = await pending(before)
+  const giveUpAt = Date.now() + (polling.timeoutMs ?? Infinity)
+  let state = await pending()
   if (Number(state.pending) === 0) {
     const on = mutation.cluster ? ` ON CLUSTER ${mutation.cluster}` : ''
     await db.command(
       `ALTER TABLE ${mutation.table}${on} ${mutation.command} SETTINGS mutations_sync = 0`,
     )
-    state = await pending(before)
+    state = await pending()
   }
   // A small store's rewrite is over in milliseconds: the waits grow from 50 ms to intervalMs.
   for (let wait = Math.min(50, intervalMs); Number(state.pending) > 0;) {
@@ -102,8 +120,9 @@ export async function runWaitedMutation(
       )
     }
     polling.onProgress?.(Number(state.parts_to_do))
-    await new Promise((resolve) => setTimeout(resolve, wait))
+    if (Date.now() >= giveUpAt) throw new MutationStillRunning(mutation, Number(state.parts_to_do))
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, giveUpAt - Date.now())))
     wait = Math.min(wait * 2, intervalMs)
-    state = await pending(before)
+    state = await pending()
   }
 }
