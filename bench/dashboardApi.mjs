@@ -148,12 +148,19 @@ try {
   await running.close()
   const restartT0 = performance.now()
   running = await start(['collector', 'consumer', 'stats'])
+  // The overview snapshots, then the paths builds, of the last 7 and 30 days.
   const warmed = async () =>
     (
       await running.store.query(
         `SELECT count() AS n FROM overview_snapshots WHERE kind = 'total'
          AND to_date = {to:Date}`,
         { to: day(now - DAY) },
+      )
+    )[0].n >= 2 &&
+    (
+      await running.store.query(
+        `SELECT count() AS n FROM path_builds WHERE part = 'from:4' AND to_date = {to:Date}`,
+        { to: day(now) },
       )
     )[0].n >= 2
   while (!(await warmed())) {
@@ -266,6 +273,9 @@ try {
     )
   }
 
+  // An error answer is no answer, however fast: it misses the goal.
+  const answered = (r) => Object.keys(r.statuses).every((status) => status === '200')
+
   // ---- report (the whole table only) ----
   if (!args.only) {
     const f = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1))
@@ -276,7 +286,7 @@ try {
       '',
       `Produced by \`npm run build && node bench/dashboardApi.mjs --rows ${rows} --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)} (${cpus().length} cores, ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadBefore} when the calls began, ${loadavg()[0].toFixed(1)} at the end).`,
       '',
-      `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, ${(rows / SESSION_EVENTS).toLocaleString('en-US')} sessions of ${SESSION_EVENTS} events a minute or so apart (one person, app and platform each, as the SDK's sessions; pages drawn uniformly from 50, so nearly every path is distinct — the hard case for paths), 3 SDK versions, 100,000 people of whom one in five logs in half-way through (20,000 identity links), uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes; every event stored (\`stored_at\`) 0.2 s after it was received, as a month of traffic would be, not at the minute of the insert. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days) was done ${warmSec.toFixed(1)} s after the start began, and ClickHouse's background merges of the insert ${mergeSec.toFixed(1)} s after that (the calls start then). Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
+      `Embedded store (chdb), ${Number(c).toLocaleString('en-US')} synthetic events inserted by one \`INSERT … SELECT FROM numbers(${rows})\` in ${insertSec.toFixed(1)} s: bench/server.mjs's mix plus reward claims and unknown \`promo_open\` events, 2 apps (70/30), 3 platforms, ${(rows / SESSION_EVENTS).toLocaleString('en-US')} sessions of ${SESSION_EVENTS} events a minute or so apart (one person, app and platform each, as the SDK's sessions; pages drawn uniformly from 50, so nearly every path is distinct — the hard case for paths), 3 SDK versions, 100,000 people of whom one in five logs in half-way through (20,000 identity links), uniform over the last 30 days; plus 20,000 page views received in the last 50 minutes; every event stored (\`stored_at\`) 0.2 s after it was received, as a month of traffic would be, not at the minute of the insert. Then the server restarted: its warm-up (overview of the last 7 and 30 days, deliveries and actions of 7 days, the paths builds of 7 and 30 days) was done ${warmSec.toFixed(1)} s after the start began, and ClickHouse's background merges of the insert ${mergeSec.toFixed(1)} s after that (the calls start then). Each endpoint: one unmeasured first call ("first ms"), then ${runs} sequential calls over HTTP from the same process; ids and pages vary per call where the route takes one. Nothing was inserted during the calls, so the answer caches (overview) hold between calls.`,
       '',
       '| endpoint | first ms | p50 ms | p95 ms | max ms | statuses | p95 ≤ 300 ms |',
       '| --- | ---: | ---: | ---: | ---: | --- | --- |',
@@ -286,7 +296,7 @@ try {
             r.statuses,
           )
             .map(([s, n]) => `${s}: ${n}`)
-            .join(', ')} | ${r.p95 <= 300 ? 'met' : '**missed**'} |`,
+            .join(', ')} | ${r.p95 <= 300 && answered(r) ? 'met' : '**missed**'} |`,
       ),
       '',
       END,
@@ -301,7 +311,7 @@ try {
     await writeFile(out, text)
     log(`wrote ${args.out}`)
   }
-  const missed = results.filter((r) => r.p95 > 300)
+  const missed = results.filter((r) => r.p95 > 300 || !answered(r))
   console.log(
     missed.length === 0
       ? `goal (p95 ≤ 300 ms for every endpoint): met by all ${results.length}`

@@ -84,8 +84,11 @@ export interface EventStore {
   insert(table: string, rows: Record<string, unknown>[]): Promise<void>
   /** Runs a SELECT with `{name:Type}` query parameters and returns its rows. */
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>
-  /** Runs a statement that returns nothing (DDL, OPTIMIZE …). */
-  command(sql: string): Promise<void>
+  /**
+   * Runs a statement that returns nothing (DDL, OPTIMIZE, INSERT … SELECT …), with
+   * `{name:Type}` query parameters like {@link EventStore.query}.
+   */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>
   /** Whether the store answers now (health's `clickhouse_connected`). */
   connected(): Promise<boolean>
   close(): Promise<void>

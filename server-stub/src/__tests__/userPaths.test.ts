@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConsumerHandler } from '../consumer'
 import { NO_FILTERS, type StatsFilters } from '../stats/statsFilters'
+import { eraseUser } from '../stats/eraseUser'
+import { PATHS_CUTOFF_LAG_MS } from '../stats/pathBuilds'
 import { userPaths, type PathsQuery } from '../stats/userPaths'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
@@ -228,5 +230,135 @@ describe('GET /api/stats/paths, exact against the reference', () => {
       NO_FILTERS,
     )
     expect(answer).toMatchObject({ sessions: 0, nodes: [], links: [], paths: [] })
+  })
+})
+
+/** The answer's numbers, as the reference gives them. */
+function numbers(answer: Awaited<ReturnType<typeof userPaths>>) {
+  return {
+    sessions: answer.sessions,
+    nodes: Object.fromEntries(answer.nodes.map((n) => [n.id, n.sessions])),
+    links: Object.fromEntries(answer.links.map((l) => [`${l.source} -> ${l.target}`, l.sessions])),
+    top: answer.paths,
+  }
+}
+
+/** The sessions builds of one range (path_builds), oldest first. */
+async function builds(from: string, to: string) {
+  return store.query<{ id: string; cutoff: string }>(
+    `SELECT toString(build_id) AS id, toString(cutoff) AS cutoff FROM path_builds
+     WHERE from_date = {from:Date} AND to_date = {to:Date} AND part = 'sessions'
+     ORDER BY built_at`,
+    { from, to },
+  )
+}
+
+describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact against the reference', () => {
+  // A range of its own (the data ends before its last day), so that no earlier build serves it.
+  const from = day(BASE)
+  const to = day(BASE + 5 * DAY)
+  const queries: PathsQuery[] = [
+    { direction: 'from', page: '/home', depth: 4, limit: 10 },
+    { direction: 'to', page: '/rewards', depth: 3, limit: 5 },
+    { direction: 'from', page: '/a2', depth: 8, limit: 50 },
+    { direction: 'to', page: '/onchain', depth: 6, limit: 50 },
+  ]
+  const check = async (now: number) => {
+    for (const query of queries) {
+      const expected = reference(query, from, to, NO_FILTERS)
+      expect(expected.sessions).toBeGreaterThan(0)
+      const answer = await userPaths(store, query, { from, to, tz: 'UTC' }, NO_FILTERS, { now })
+      expect(numbers(answer), JSON.stringify(query)).toEqual(expected)
+    }
+  }
+  // The build's cutoff falls in the middle of the data, just after the first view of a session
+  // of three pages or more: sessions cut by it, and sessions after it.
+  const bySession = new Map<string, AcceptedEvent[]>()
+  for (const v of views) bySession.set(v.session_id, [...(bySession.get(v.session_id) ?? []), v])
+  const split = [...bySession].find(
+    ([id, list]) =>
+      id !== '' &&
+      list[0]!.timestamp > BASE + 2 * DAY &&
+      new Set(list.map((v) => v.page)).size >= 3 &&
+      list[1]!.timestamp > list[0]!.timestamp,
+  )![1]
+  const cutoff = split[0]!.timestamp
+  const now = cutoff + PATHS_CUTOFF_LAG_MS
+
+  it('answers from a build cut in the middle of sessions, with those sessions corrected', async () => {
+    const open = views.filter((v) => v.timestamp > cutoff && v.session_id !== '')
+    const cut = new Set(
+      views.filter((v) => v.timestamp <= cutoff && v.session_id !== '').map((v) => v.session_id),
+    )
+    // The case it must get right: sessions with views on both sides of the cutoff.
+    expect(open.filter((v) => cut.has(v.session_id)).length).toBeGreaterThan(0)
+    await check(now)
+    const made = await builds(from, to)
+    expect(made).toHaveLength(1)
+    expect(Date.parse(`${made[0]!.cutoff}Z`)).toBe(cutoff)
+    const [counted] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM path_counts WHERE build_id = {id:UUID}`,
+      { id: made[0]!.id },
+    )
+    expect(Number(counted!.n)).toBeGreaterThan(0)
+  })
+
+  it('counts a view stored late, before the cutoff, by building again', async () => {
+    const session = views.find((v) => v.timestamp < cutoff - 3_600_000 && v.session_id !== '')!
+    const late = [
+      // Into a session already kept, between its views.
+      acceptedEvent(
+        'page_view',
+        {},
+        {
+          ...session,
+          event_id: uuid(),
+          timestamp: session.timestamp + 1,
+          received_at: session.timestamp + 50,
+          page: '/late',
+        },
+      ),
+      // A whole session of its own, before the cutoff.
+      ...['/home', '/late', '/rewards'].map((page, i) =>
+        acceptedEvent(
+          'page_view',
+          {},
+          {
+            ...session,
+            event_id: uuid(),
+            session_id: 'late_session',
+            timestamp: cutoff - 9_000 + i,
+            received_at: cutoff,
+            page,
+          },
+        ),
+      ),
+    ]
+    views.push(...late)
+    await createConsumerHandler(store).handle(late)
+    await check(now)
+    expect(await builds(from, to)).toHaveLength(2)
+  })
+
+  it('keeps answering exactly while a newer build is made in the background', async () => {
+    const later = now + 3 * PATHS_CUTOFF_LAG_MS
+    await check(later)
+    // The refresh: a third build, with the later cutoff.
+    for (let i = 0; i < 100 && (await builds(from, to)).length < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const made = await builds(from, to)
+    expect(made).toHaveLength(3)
+    expect(Date.parse(`${made[2]!.cutoff}Z`)).toBe(later - PATHS_CUTOFF_LAG_MS)
+    await check(later)
+  })
+
+  it('uses no build started before an erasure', async () => {
+    const erased = views.find((v) => v.session_id !== '' && v.timestamp < cutoff)!.user_id
+    await eraseUser(store, erased, { requestedBy: 'test', salt: 'salt' })
+    views.splice(0, views.length, ...views.filter((v) => v.user_id !== erased))
+    await check(now)
+    // The erasure emptied the builds; the answer made a new one.
+    expect(await builds(from, to)).toHaveLength(1)
   })
 })

@@ -32,7 +32,7 @@ afterAll(async () => {
 })
 
 describe('warming at start', () => {
-  it('builds the overview snapshots of the last 7 and 30 days before anyone asks', async () => {
+  it('builds the overview snapshots and paths builds of the last 7 and 30 days before anyone asks', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'trackpoint-warm-'))
     const errors: Record<string, unknown>[] = []
     const logger: Logger = { info: () => undefined, error: (entry) => errors.push(entry) }
@@ -71,6 +71,20 @@ describe('warming at start', () => {
     ]
     expect(await until(async () => (await snapshots()).length === 2)).toBe(true)
     expect(await snapshots()).toEqual(expected)
+    // And the kept builds of paths of both ranges, with the paths from a page at depth 4 counted.
+    const pathBuilds = () =>
+      server.store!.query<{ from_date: string; to_date: string; parts: string[] }>(
+        `SELECT toString(from_date) AS from_date, toString(to_date) AS to_date,
+           arraySort(groupArray(part)) AS parts
+         FROM path_builds GROUP BY from_date, to_date, build_id ORDER BY from_date DESC`,
+      )
+    const hasBothRanges = async () =>
+      (await pathBuilds()).filter((build) => build.parts.length === 2).length === 2
+    expect(await until(hasBothRanges)).toBe(true)
+    expect(await pathBuilds()).toEqual([
+      { from_date: day(today - 6 * DAY), to_date: day(today), parts: ['from:4', 'sessions'] },
+      { from_date: day(today - 29 * DAY), to_date: day(today), parts: ['from:4', 'sessions'] },
+    ])
     expect(errors).toEqual([])
   }, 60_000)
 })

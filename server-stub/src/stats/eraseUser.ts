@@ -144,6 +144,11 @@ export async function eraseUser(
       rows_removed: result.rows_removed,
     },
   ])
+  // Kept builds of paths hold session ids with their pages. Those started before the audit row
+  // are never used; they are caches, so they are dropped whole (no mutation to wait for).
+  for (const table of ['path_builds', 'path_sessions', 'path_counts']) {
+    await store.command(`TRUNCATE TABLE ${table}`)
+  }
   // Snapshots built before the audit row are ignored already; this removes their states.
   await mutate({
     table: 'overview_snapshots',

@@ -25,7 +25,7 @@ import { readFilters } from './statsFilters'
 import { STATS_ROUTES } from './statsSchemas'
 import { sourcesStats } from './sourcesStats'
 import { trackingHealth, type ConsumerLag } from './trackingHealth'
-import { userPaths } from './userPaths'
+import { DEFAULT_PATHS_DEPTH, userPaths } from './userPaths'
 
 /** Options of {@link statsRoutes}. */
 export interface StatsRoutesOptions {
@@ -260,11 +260,12 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
           {
             direction: start !== undefined ? 'from' : 'to',
             page: (start ?? end) as string,
-            depth: integer(q, 'depth', 2, 8, 4),
+            depth: integer(q, 'depth', 2, 8, DEFAULT_PATHS_DEPTH),
             limit: integer(q, 'limit', 1, 50, 10),
           },
           range(request),
           filters(request),
+          retention,
         )
         sendJson(reply, 200, answer)
       },

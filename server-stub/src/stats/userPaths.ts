@@ -1,5 +1,14 @@
 import type { EventStore } from '../types'
-import { FILTER_SQL, type StatsFilters } from './statsFilters'
+import { keepsPaths, keptPaths, pathBuild } from './pathBuilds'
+import {
+  VIEWS_SQL,
+  VISITED_SQL,
+  anchorSql,
+  dedupSql,
+  sliceSql,
+  type PathDirection,
+} from './pathsSql'
+import type { StatsFilters } from './statsFilters'
 import { zonedRangeParams, type StatsRange } from './statsRange'
 
 /** What `GET /api/stats/paths` asks: paths from (`from`) or to (`to`) a page. */
@@ -38,52 +47,28 @@ export interface UserPaths {
 /** The page of the merged node of a step's pages beyond the kept ones. */
 export const OTHER_PAGE = '(other)'
 
-/** The page views a path is made of: the range's, with a session id, of the filters. */
-const VIEWS = `event_name = 'page_view'
-    AND session_id != ''
-    AND event_date BETWEEN {from_utc:Date} AND {to_utc:Date}
-    AND toDate(timestamp, {tz:String}) BETWEEN {from:Date} AND {to:Date}
-    AND ${FILTER_SQL}`
-
-/** Where the path starts in a session's `pages`: the first view of the anchor, or its last. */
-const ANCHOR_SQL = {
-  from: `indexOf(pages, {page:String})`,
-  to: `if(has(pages, {page:String}), length(pages) + 1 - indexOf(arrayReverse(pages), {page:String}), 0)`,
-} as const
-
-/** The path: the anchor and up to `{depth} - 1` pages after it, or before it. */
-const SLICE_SQL = {
-  from: `arraySlice(pages, anchor, {depth:UInt32})`,
-  to: `arraySlice(pages, greatest(1, anchor - {depth:UInt32} + 1), least(anchor, {depth:UInt32}))`,
-} as const
-
 /**
  * Every distinct path with its sessions, one statement per direction (an `if` over the
- * direction computed both slices for every session). Per session (page views of the range and
- * filters with one non-empty session_id), pages in order of (timestamp, event_id), views of one
- * page in a row kept once — so a duplicate row of an event (same time, same id, same page)
- * changes nothing and no FINAL is needed. The anchor is the first view of `{page}` (from) or its
- * last (to).
+ * direction computed both slices for every session), over every session of the range
+ * (stats/pathsSql.ts has the rule). The anchor is the first view of `{page}` (from) or its last
+ * (to).
  *
- * Costs, measured over 30 days of 10M events (docs/decisions.md, "Paths"): the page before each
- * page is passed to the lambda as a second array — a lambda that reads a captured array
- * (`visited[i - 1]`) copies that array once per element. The set of sessions that viewed the
- * anchor filters in PREWHERE, before the other columns are read.
+ * Costs, measured over 30 days of 10M events (docs/decisions.md, "Paths"): the set of sessions
+ * that viewed the anchor filters in PREWHERE, before the other columns are read.
  */
-function pathsSql(direction: PathsQuery['direction']): string {
+function pathsSql(direction: PathDirection): string {
   return `
 SELECT path, count() AS sessions
 FROM (
   SELECT
-    arrayMap(v -> v.3, arraySort(groupArray((timestamp, toString(event_id), page)))) AS visited,
-    arrayFilter((p, previous, i) -> i = 1 OR p != previous,
-      visited, arrayPushFront(arrayPopBack(visited), ''), arrayEnumerate(visited)) AS pages,
-    ${ANCHOR_SQL[direction]} AS anchor,
-    ${SLICE_SQL[direction]} AS path
+    ${VISITED_SQL} AS visited,
+    ${dedupSql('visited')} AS pages,
+    ${anchorSql(direction, '{page:String}')} AS anchor,
+    ${sliceSql(direction, '{depth:UInt32}')} AS path
   FROM events
   -- Only sessions that viewed the page: a few of them, so the sort per session is cheap.
-  PREWHERE session_id IN (SELECT session_id FROM events WHERE ${VIEWS} AND page = {page:String})
-  WHERE ${VIEWS}
+  PREWHERE session_id IN (SELECT session_id FROM events WHERE ${VIEWS_SQL} AND page = {page:String})
+  WHERE ${VIEWS_SQL}
   GROUP BY session_id
   HAVING anchor > 0
 )
@@ -176,9 +161,22 @@ export function toSankey(
   }
 }
 
+/** Pages per path when a request gives no `depth` (the dashboard's default too). */
+export const DEFAULT_PATHS_DEPTH = 4
+
+/** Options of {@link userPaths}. */
+export interface UserPathsOptions {
+  /** The time of the request (ms); builds take their cutoff from it. @default Date.now() */
+  now?: number
+  /** `TRACKPOINT_RETENTION_DAYS`: ranges reaching days the TTL removes are read directly. */
+  retentionDays?: number
+}
+
 /**
  * The most common page sequences within sessions from or to a page (a Sankey's nodes and
- * links, and the top paths), exact: every session of the range is read.
+ * links, and the top paths), exact. A range with both ends is answered from a kept build of its
+ * sessions (stats/pathBuilds.ts; the first request of a range makes it, ~4 s over 30 days of
+ * 10M events); any other, or when a build cannot be used, from every session of the range.
  *
  * @throws RangeError when the range is malformed.
  */
@@ -187,13 +185,42 @@ export async function userPaths(
   query: PathsQuery,
   range: StatsRange,
   filters: StatsFilters,
+  options: UserPathsOptions = {},
 ): Promise<UserPaths> {
-  const rows = await store.query<{ path: string[]; sessions: number | string }>(
-    PATHS_SQL[query.direction],
-    { ...zonedRangeParams(range), ...filters, page: query.page, depth: query.depth },
-  )
+  const scope = { ...zonedRangeParams(range), ...filters }
+  const now = options.now ?? Date.now()
+  const bounded = range.from !== undefined && range.to !== undefined
+  const build = keepsPaths(scope, bounded, now, options.retentionDays)
+    ? await pathBuild(store, scope, query.direction, query.depth, now)
+    : undefined
+  const rows = build
+    ? await keptPaths(store, scope, build, query)
+    : await store.query<{ path: string[]; sessions: number | string }>(PATHS_SQL[query.direction], {
+        ...scope,
+        page: query.page,
+        depth: query.depth,
+      })
   return toSankey(
     query,
     rows.map((row) => ({ pages: row.path, sessions: Number(row.sessions) })),
   )
+}
+
+/**
+ * Makes the kept build a first request of `range` would make (paths from a page, at the default
+ * depth, as the dashboard first asks), so that it answers at once. Does nothing for a range
+ * that is read directly.
+ */
+export async function warmUserPaths(
+  store: EventStore,
+  range: StatsRange,
+  filters: StatsFilters,
+  options: UserPathsOptions = {},
+): Promise<void> {
+  const scope = { ...zonedRangeParams(range), ...filters }
+  const now = options.now ?? Date.now()
+  const bounded = range.from !== undefined && range.to !== undefined
+  if (keepsPaths(scope, bounded, now, options.retentionDays)) {
+    await pathBuild(store, scope, 'from', DEFAULT_PATHS_DEPTH, now)
+  }
 }

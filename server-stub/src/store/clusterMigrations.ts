@@ -43,6 +43,9 @@ const GLOBAL = new Set([
   'partner_tokens',
   'erasures',
   'collector_refusals',
+  'path_builds',
+  'path_sessions',
+  'path_counts',
 ])
 
 const CLUSTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/

@@ -58,8 +58,8 @@ export function createClickHouseStore(
       const result = await client.query({ query: sql, format: 'JSONEachRow', query_params: params })
       return result.json<T>()
     },
-    async command(sql) {
-      await client.command({ query: sql })
+    async command(sql, params) {
+      await client.command({ query: sql, query_params: params })
     },
     async connected() {
       if (closed) return false

@@ -299,12 +299,71 @@ ADD INDEX IF NOT EXISTS stored_at_minmax stored_at TYPE minmax GRANULARITY 1`
 export const EVENTS_ARRIVAL_INDEXES_BUILD = `ALTER TABLE events
 MATERIALIZE INDEX received_at_minmax, MATERIALIZE INDEX stored_at_minmax`
 
+/**
+ * Kept work of `GET /api/stats/paths` (stats/pathBuilds.ts), written by the stats role and read
+ * back by build id. A build is of one range, zone and filters: `path_sessions` holds each
+ * session's pages (views up to the build's cutoff, an hour before it began) and a fingerprint of
+ * its views stored shortly before the build (`seen`, see pathBuilds.ts), `path_counts` the
+ * paths of those sessions for every anchor page at once, per direction and depth, and
+ * `path_builds` one row per part once it is stored whole. Caches only: hourly partitions that
+ * the TTL drops whole after 6 hours (a build is used for 5 at most), and an erasure empties them.
+ */
+export const PATH_BUILDS_DDL = `CREATE TABLE IF NOT EXISTS path_builds (
+  build_id UUID,
+  from_date Date,
+  to_date Date,
+  tz String,
+  app_id String,
+  platform String,
+  cutoff DateTime64(3, 'UTC'),
+  started_at DateTime64(6, 'UTC'),
+  since DateTime64(6, 'UTC'),
+  seen UInt64,
+  part String,
+  built_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = MergeTree
+PARTITION BY toStartOfHour(built_at)
+ORDER BY (from_date, to_date, tz, app_id, platform, build_id, part)
+TTL toDateTime(built_at) + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1`
+
+/** See {@link PATH_BUILDS_DDL}. */
+export const PATH_SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS path_sessions (
+  build_id UUID,
+  session_id String,
+  pages Array(String),
+  seen UInt64,
+  built_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = MergeTree
+PARTITION BY toStartOfHour(built_at)
+ORDER BY (build_id, session_id)
+TTL toDateTime(built_at) + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1`
+
+/** See {@link PATH_BUILDS_DDL}. */
+export const PATH_COUNTS_DDL = `CREATE TABLE IF NOT EXISTS path_counts (
+  build_id UUID,
+  direction Enum8('from' = 1, 'to' = 2),
+  depth UInt8,
+  anchor String,
+  path Array(String),
+  sessions UInt64,
+  built_at DateTime64(3, 'UTC') DEFAULT now64(3)
+) ENGINE = MergeTree
+PARTITION BY toStartOfHour(built_at)
+ORDER BY (build_id, direction, depth, anchor)
+TTL toDateTime(built_at) + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1`
+
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = [
   'events',
   'page_views_daily',
   'overview_snapshots',
   'identity_links',
+  'path_builds',
+  'path_sessions',
+  'path_counts',
 ] as const
 
 /** Every migration, in order. */
@@ -348,5 +407,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 11,
     name: 'minmax indexes of arrival and storage times',
     statements: [EVENTS_ARRIVAL_INDEXES_DDL, EVENTS_ARRIVAL_INDEXES_BUILD],
+  },
+  {
+    version: 12,
+    name: 'kept builds of user paths',
+    statements: [PATH_BUILDS_DDL, PATH_SESSIONS_DDL, PATH_COUNTS_DDL],
   },
 ]

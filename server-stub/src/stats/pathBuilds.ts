@@ -1,0 +1,355 @@
+import { randomUUID } from 'node:crypto'
+import type { EventStore } from '../types'
+import { firstRetainedDay } from './overviewSnapshot'
+import {
+  VIEWS_SQL,
+  VISITED_SQL,
+  anchorSql,
+  dedupSql,
+  sliceSql,
+  type PathDirection,
+} from './pathsSql'
+import type { StatsFilters } from './statsFilters'
+
+/**
+ * Kept builds of `GET /api/stats/paths` (docs/decisions.md, "Paths"): reading every session of
+ * 30 days for one anchor took 0.6–0.9 s over 10M events, so the work that does not depend on
+ * the anchor is done once per range, zone and filters and stored:
+ *
+ * - the pages of every session, from its views up to a **cutoff** (an hour before the build),
+ *   in `path_sessions`;
+ * - from those, the paths of every anchor page at once, per direction and depth, counted, in
+ *   `path_counts` (~400k rows over 30 days of 10M events; one anchor's are read by the key).
+ *
+ * An answer is the kept counts of its anchor, corrected by the sessions with a view after the
+ * cutoff (the "open" sessions, a few thousand): their kept (truncated) paths are taken away and
+ * their whole paths, from their kept pages followed by their later views, added. That is exact
+ * for any session ids, as long as the views at or before the cutoff are still those the build
+ * read — a late event (an SDK that was offline) sends the request to a new build — and no
+ * erasure happened since (builds started before one are never used).
+ */
+
+/** The cutoff of a build: views up to an hour before it began, so events still in flight are after it. */
+export const PATHS_CUTOFF_LAG_MS = 3_600_000
+
+/** A build whose cutoff is this much behind the one a new build would take is rebuilt, in the background. */
+export const PATHS_REFRESH_MS = 3_600_000
+
+/** A build is used for 5 hours at most (the tables' TTL drops it whole after 6). */
+export const PATHS_MAX_AGE_HOURS = 5
+
+/**
+ * Rows stored up to this long before a build began might not have been visible to it yet (an
+ * insert in flight); rows stored earlier certainly were.
+ */
+const STORED_MARGIN_MINUTES = 10
+
+const DAY_MS = 86_400_000
+
+/** The range, zone and filters of a build, as the SQL's parameters (zonedRangeParams + filters). */
+export interface PathsScope extends StatsFilters {
+  from: string
+  to: string
+  from_utc: string
+  to_utc: string
+  tz: string
+}
+
+/** A stored build. */
+interface PathBuild {
+  id: string
+  /** Views up to this time (ms) are in the build. */
+  cutoff: number
+  /** When it began (ClickHouse's clock, `YYYY-MM-DD hh:mm:ss.ffffff`). */
+  startedAt: string
+  /** Rows stored since (a margin before `startedAt`) may be unseen by it. */
+  since: string
+  /** The fingerprint of the views in the build stored since `since` (see LATE_VIEWS_SQL). */
+  seen: string
+  /** `sessions`, and `<direction>:<depth>` for every direction and depth counted. */
+  parts: Set<string>
+}
+
+const CUTOFF = `fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC')`
+
+/** The fingerprint of a set of views: a sum of their ids' hashes (order-blind, mod 2^64). */
+const fingerprintSql = (condition: string) => `sumIf(cityHash64(event_id), ${condition})`
+
+const SINCE = `{since:DateTime64(6, 'UTC')}`
+
+/**
+ * The pages of every session of the scope, from its views up to the cutoff, with the
+ * fingerprint of those of its views stored since `{since}` — read in the same pass, so the
+ * build's fingerprint is of exactly the rows it saw.
+ */
+const SESSIONS_BUILD_SQL = `
+INSERT INTO path_sessions (build_id, session_id, pages, seen)
+SELECT {build:UUID}, session_id, ${dedupSql('visited')}, seen
+FROM (
+  SELECT session_id, ${VISITED_SQL} AS visited, ${fingerprintSql(`stored_at >= ${SINCE}`)} AS seen
+  FROM events
+  WHERE ${VIEWS_SQL} AND timestamp <= ${CUTOFF}
+  GROUP BY session_id
+)`
+
+/** The paths of every anchor page of every kept session, counted. */
+const countsBuildSql = (direction: PathDirection) => `
+INSERT INTO path_counts (build_id, direction, depth, anchor, path, sessions)
+SELECT {build:UUID}, '${direction}', {depth:UInt32}, page, path, count()
+FROM (
+  SELECT page, ${anchorSql(direction, 'page')} AS anchor, ${sliceSql(direction, '{depth:UInt32}')} AS path
+  FROM path_sessions
+  ARRAY JOIN arrayDistinct(pages) AS page
+  WHERE build_id = {build:UUID}
+)
+GROUP BY page, path`
+
+const COUNTS_BUILD_SQL = { from: countsBuildSql('from'), to: countsBuildSql('to') } as const
+
+/** Written once a part of a build is stored whole. */
+const PART_SQL = `
+INSERT INTO path_builds (build_id, from_date, to_date, tz, app_id, platform, cutoff, started_at,
+  since, seen, part)
+SELECT {build:UUID}, {from:Date}, {to:Date}, {tz:String}, {app_id:String}, {platform:String},
+  ${CUTOFF}, {started_at:DateTime64(6, 'UTC')}, ${SINCE}, {seen:UInt64}, {part:String}`
+
+/** The newest usable build of the scope: built within the max age, started after every erasure. */
+const STORED_BUILD_SQL = `
+SELECT toString(build_id) AS id, toUnixTimestamp64Milli(any(cutoff)) AS cutoff_ms,
+  toString(any(started_at)) AS started, toString(any(since)) AS since_time, toString(any(seen)) AS seen_sum, groupArray(part) AS parts
+FROM path_builds
+WHERE from_date = {from:Date} AND to_date = {to:Date} AND tz = {tz:String}
+  AND app_id = {app_id:String} AND platform = {platform:String}
+  AND built_at > now64(3) - INTERVAL ${PATHS_MAX_AGE_HOURS} HOUR
+  AND started_at > (SELECT max(erased_at) FROM erasures)
+GROUP BY build_id
+HAVING has(parts, 'sessions')
+ORDER BY cutoff_ms DESC, min(built_at) DESC
+LIMIT 1`
+
+/**
+ * The fingerprint of the build's views stored since `{since}`, as they are now: a view at or
+ * before the cutoff stored after the build read the events (a late event, from an SDK that was
+ * offline) changes it, and so does one removed. Rows stored earlier were all seen by the build;
+ * the stored_at index skips the granules that hold only those.
+ */
+const LATE_VIEWS_SQL = `
+SELECT toString(${fingerprintSql('1')}) AS seen
+FROM events
+WHERE ${VIEWS_SQL} AND stored_at >= ${SINCE} AND timestamp <= ${CUTOFF}`
+
+/** The open sessions' views after the cutoff (the index narrows them by event_date). */
+const LATER_VIEWS = `${VIEWS_SQL} AND event_date >= toDate(${CUTOFF}) AND timestamp > ${CUTOFF}`
+
+/**
+ * The paths of `{page}` from a build: its kept counts, minus the kept paths of the sessions
+ * with a view after the cutoff, plus their whole paths. A session without kept pages (it began
+ * after the cutoff) is joined to none: `[]`, no anchor, nothing taken away.
+ */
+const answerSql = (direction: PathDirection) => `
+SELECT path, sum(n) AS sessions
+FROM (
+  SELECT path, toInt64(sessions) AS n
+  FROM path_counts
+  WHERE build_id = {build:UUID} AND direction = '${direction}' AND depth = {depth:UInt32}
+    AND anchor = {page:String}
+  UNION ALL
+  SELECT path, n
+  FROM (
+    SELECT n, ${anchorSql(direction, '{page:String}')} AS anchor,
+      ${sliceSql(direction, '{depth:UInt32}')} AS path
+    FROM (
+      SELECT kept.pages AS truncated, arrayConcat(kept.pages, later.visited) AS joined,
+        ${dedupSql('joined')} AS whole
+      FROM (
+        SELECT session_id, ${VISITED_SQL} AS visited FROM events
+        WHERE ${LATER_VIEWS}
+        GROUP BY session_id
+      ) AS later
+      LEFT JOIN (
+        SELECT session_id, pages FROM path_sessions
+        WHERE build_id = {build:UUID}
+          AND session_id IN (SELECT session_id FROM events WHERE ${LATER_VIEWS})
+      ) AS kept ON later.session_id = kept.session_id
+    )
+    ARRAY JOIN [truncated, whole] AS pages, [-1, 1] AS n
+  )
+  WHERE anchor > 0
+)
+GROUP BY path
+HAVING sessions != 0`
+
+const ANSWER_SQL = { from: answerSql('from'), to: answerSql('to') } as const
+
+/** Builds and counts in flight per store, so that concurrent requests do the work once. */
+const inFlight = new WeakMap<EventStore, Map<string, Promise<PathBuild>>>()
+
+/** Runs `work` under `key` unless it is already running; the promise settles for every caller. */
+function once(store: EventStore, key: string, work: () => Promise<PathBuild>): Promise<PathBuild> {
+  let running = inFlight.get(store)
+  if (!running) inFlight.set(store, (running = new Map()))
+  const current = running.get(key)
+  if (current) return current
+  const done = work().finally(() => running.delete(key))
+  running.set(key, done)
+  return done
+}
+
+const scopeKey = (scope: PathsScope) =>
+  JSON.stringify([scope.from, scope.to, scope.tz, scope.app_id, scope.platform])
+
+/**
+ * Whether a build may answer for `scope` at `now`: a range with both ends whose days the TTL
+ * does not remove (the build would miss the removal), or `false` to read the events directly.
+ */
+export function keepsPaths(
+  scope: PathsScope,
+  bounded: boolean,
+  now: number,
+  retentionDays?: number,
+): boolean {
+  const today = new Date(now).toISOString().slice(0, 10)
+  return bounded && scope.from_utc >= firstRetainedDay(today, retentionDays)
+}
+
+/** The cutoff a new build takes: an hour ago, or a bound past the range's last day in any zone. */
+function wantedCutoff(scope: PathsScope, now: number): number {
+  return Math.min(now - PATHS_CUTOFF_LAG_MS, Date.parse(`${scope.to}T00:00:00Z`) + 2 * DAY_MS)
+}
+
+async function storedBuild(store: EventStore, scope: PathsScope): Promise<PathBuild | undefined> {
+  const [row] = await store.query<{
+    id: string
+    cutoff_ms: number | string
+    started: string
+    since_time: string
+    seen_sum: string
+    parts: string[]
+  }>(STORED_BUILD_SQL, { ...scope })
+  if (!row) return undefined
+  return {
+    id: row.id,
+    cutoff: Number(row.cutoff_ms),
+    startedAt: row.started,
+    since: row.since_time,
+    seen: row.seen_sum,
+    parts: new Set(row.parts),
+  }
+}
+
+async function hasLateViews(
+  store: EventStore,
+  scope: PathsScope,
+  build: PathBuild,
+): Promise<boolean> {
+  const [row] = await store.query<{ seen: string }>(LATE_VIEWS_SQL, {
+    ...scope,
+    cutoff: build.cutoff,
+    since: build.since,
+  })
+  return (row?.seen ?? '0') !== build.seen
+}
+
+/** A new build of `scope`'s sessions with views up to `cutoff`. */
+async function buildSessions(
+  store: EventStore,
+  scope: PathsScope,
+  cutoff: number,
+): Promise<PathBuild> {
+  const [clock] = await store.query<{ started: string; since: string }>(
+    `SELECT toString(now64(6)) AS started,
+       toString(now64(6) - INTERVAL ${STORED_MARGIN_MINUTES} MINUTE) AS since`,
+  )
+  const { started, since } = clock!
+  const id = randomUUID()
+  const params = { ...scope, build: id, cutoff, started_at: started, since }
+  await store.command(SESSIONS_BUILD_SQL, params)
+  const [seen] = await store.query<{ seen: string }>(
+    `SELECT toString(sum(seen)) AS seen FROM path_sessions WHERE build_id = {build:UUID}`,
+    params,
+  )
+  const build: PathBuild = {
+    id,
+    cutoff,
+    startedAt: started,
+    since,
+    seen: seen!.seen,
+    parts: new Set(),
+  }
+  await store.command(PART_SQL, { ...params, seen: build.seen, part: 'sessions' })
+  build.parts.add('sessions')
+  return build
+}
+
+/** Counts `build`'s paths for every anchor in `direction` at `depth`, once. */
+async function buildCounts(
+  store: EventStore,
+  scope: PathsScope,
+  build: PathBuild,
+  direction: PathDirection,
+  depth: number,
+): Promise<void> {
+  const part = `${direction}:${depth}`
+  if (build.parts.has(part)) return
+  await once(store, `${build.id} ${part}`, async () => {
+    const params = { ...scope, build: build.id, depth, cutoff: build.cutoff }
+    await store.command(COUNTS_BUILD_SQL[direction], params)
+    await store.command(PART_SQL, {
+      ...params,
+      started_at: build.startedAt,
+      since: build.since,
+      seen: build.seen,
+      part,
+    })
+    return build
+  })
+  build.parts.add(part)
+}
+
+/**
+ * A usable build of `scope` with `direction`:`depth` counted, or `undefined` when even a new
+ * one met late views (the caller then reads the events directly). Starts a newer build in the
+ * background when the one used has fallen {@link PATHS_REFRESH_MS} behind.
+ */
+export async function pathBuild(
+  store: EventStore,
+  scope: PathsScope,
+  direction: PathDirection,
+  depth: number,
+  now: number,
+): Promise<PathBuild | undefined> {
+  const cutoff = wantedCutoff(scope, now)
+  const key = scopeKey(scope)
+  let build = await storedBuild(store, scope)
+  if (build && (await hasLateViews(store, scope, build))) build = undefined
+  if (!build) {
+    build = await once(store, key, () => buildSessions(store, scope, cutoff))
+    // A build joined in flight, or this one, may have missed views stored while it ran.
+    if (await hasLateViews(store, scope, build)) return undefined
+  } else if (build.cutoff < cutoff - PATHS_REFRESH_MS) {
+    // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
+    // refresh leaves the old build in use, and the next request starts another.
+    once(store, key, () => buildSessions(store, scope, cutoff)).catch(() => undefined)
+  }
+  await buildCounts(store, scope, build, direction, depth)
+  return build
+}
+
+/**
+ * The distinct paths of `{page}` from a build (see the module comment): rows of `path` and
+ * `sessions`, like the direct query's.
+ */
+export function keptPaths(
+  store: EventStore,
+  scope: PathsScope,
+  build: PathBuild,
+  query: { direction: PathDirection; page: string; depth: number },
+): Promise<{ path: string[]; sessions: number | string }[]> {
+  return store.query(ANSWER_SQL[query.direction], {
+    ...scope,
+    build: build.id,
+    cutoff: build.cutoff,
+    page: query.page,
+    depth: query.depth,
+  })
+}
