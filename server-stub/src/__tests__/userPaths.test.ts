@@ -350,6 +350,12 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     const made = await builds(from, to)
     expect(made).toHaveLength(3)
     expect(Date.parse(`${made[2]!.cutoff}Z`)).toBe(later - PATHS_CUTOFF_LAG_MS)
+    // It counted what the build it replaces had, before it became usable.
+    const parts = await store.query<{ part: string }>(
+      `SELECT part FROM path_builds WHERE build_id = {id:UUID} ORDER BY part`,
+      { id: made[2]!.id },
+    )
+    expect(parts.map((row) => row.part)).toEqual(['from:4', 'from:8', 'sessions', 'to:3', 'to:6'])
     await check(later)
   })
 
