@@ -113,30 +113,42 @@ INSERT INTO path_builds (build_id, from_date, to_date, tz, app_id, platform, cut
 SELECT {build:UUID}, {from:Date}, {to:Date}, {tz:String}, {app_id:String}, {platform:String},
   ${CUTOFF}, {started_at:DateTime64(6, 'UTC')}, ${SINCE}, {seen:UInt64}, {part:String}`
 
-/** The newest usable build of the scope: built within the max age, started after every erasure. */
-const STORED_BUILD_SQL = `
-SELECT toString(build_id) AS id, toUnixTimestamp64Milli(any(cutoff)) AS cutoff_ms,
-  toString(any(started_at)) AS started, toString(any(since)) AS since_time, toString(any(seen)) AS seen_sum, groupArray(part) AS parts
-FROM path_builds
-WHERE from_date = {from:Date} AND to_date = {to:Date} AND tz = {tz:String}
-  AND app_id = {app_id:String} AND platform = {platform:String}
-  AND built_at > now64(3) - INTERVAL ${PATHS_MAX_AGE_HOURS} HOUR
-  AND started_at > (SELECT max(erased_at) FROM erasures)
-GROUP BY build_id
-HAVING has(parts, 'sessions')
-ORDER BY cutoff_ms DESC, min(built_at) DESC
-LIMIT 1`
+/**
+ * The fingerprint of the views at or before `cutoff` stored since `since`, as they are now: a
+ * view at or before the cutoff stored after the build read the events (a late event, from an
+ * SDK that was offline) changes it, and so does one removed. Rows stored earlier were all seen
+ * by the build; the stored_at index skips the granules that hold only those.
+ */
+const lateFingerprintSql = (since: string, cutoff: string) => `
+SELECT toString(${fingerprintSql('1')})
+FROM events
+WHERE ${VIEWS_SQL} AND stored_at >= ${since} AND timestamp <= ${cutoff}`
+
+/** {@link lateFingerprintSql} of a build whose cutoff and since are parameters. */
+const LATE_VIEWS_SQL = `SELECT (${lateFingerprintSql(SINCE, CUTOFF)}) AS seen`
 
 /**
- * The fingerprint of the build's views stored since `{since}`, as they are now: a view at or
- * before the cutoff stored after the build read the events (a late event, from an SDK that was
- * offline) changes it, and so does one removed. Rows stored earlier were all seen by the build;
- * the stored_at index skips the granules that hold only those.
+ * The newest usable build of the scope (built within the max age, started after every
+ * erasure) and, in the same statement, its fingerprint as the views are now; a row of defaults
+ * (`id` '') when there is none.
  */
-const LATE_VIEWS_SQL = `
-SELECT toString(${fingerprintSql('1')}) AS seen
-FROM events
-WHERE ${VIEWS_SQL} AND stored_at >= ${SINCE} AND timestamp <= ${CUTOFF}`
+const STORED_BUILD_SQL = `
+WITH (
+  SELECT (toString(build_id), toUnixTimestamp64Milli(any(cutoff)), toString(any(started_at)),
+    any(since), toString(any(seen)), groupArray(part))
+  FROM path_builds
+  WHERE from_date = {from:Date} AND to_date = {to:Date} AND tz = {tz:String}
+    AND app_id = {app_id:String} AND platform = {platform:String}
+    AND built_at > now64(3) - INTERVAL ${PATHS_MAX_AGE_HOURS} HOUR
+    AND started_at > (SELECT max(erased_at) FROM erasures)
+  GROUP BY build_id
+  HAVING has(groupArray(part), 'sessions')
+  ORDER BY any(cutoff) DESC, min(built_at) DESC
+  LIMIT 1
+) AS build
+SELECT build.1 AS id, build.2 AS cutoff_ms, build.3 AS started, toString(build.4) AS since_time,
+  build.5 AS seen_sum, build.6 AS parts,
+  if(build.1 = '', '', (${lateFingerprintSql('build.4', "fromUnixTimestamp64Milli(build.2, 'UTC')")})) AS seen_now`
 
 /** The open sessions' views after the cutoff (the index narrows them by event_date). */
 const LATER_VIEWS = `${VIEWS_SQL} AND event_date >= toDate(${CUTOFF}) AND timestamp > ${CUTOFF}`
@@ -216,7 +228,11 @@ function wantedCutoff(scope: PathsScope, now: number): number {
   return Math.min(now - PATHS_CUTOFF_LAG_MS, Date.parse(`${scope.to}T00:00:00Z`) + 2 * DAY_MS)
 }
 
-async function storedBuild(store: EventStore, scope: PathsScope): Promise<PathBuild | undefined> {
+/** The newest usable build of `scope`, and whether views stored late changed it since. */
+async function storedBuild(
+  store: EventStore,
+  scope: PathsScope,
+): Promise<{ build: PathBuild; late: boolean } | undefined> {
   const [row] = await store.query<{
     id: string
     cutoff_ms: number | string
@@ -224,9 +240,10 @@ async function storedBuild(store: EventStore, scope: PathsScope): Promise<PathBu
     since_time: string
     seen_sum: string
     parts: string[]
+    seen_now: string
   }>(STORED_BUILD_SQL, { ...scope })
-  if (!row) return undefined
-  return {
+  if (!row || row.id === '') return undefined
+  const build = {
     id: row.id,
     cutoff: Number(row.cutoff_ms),
     startedAt: row.started,
@@ -234,8 +251,10 @@ async function storedBuild(store: EventStore, scope: PathsScope): Promise<PathBu
     seen: row.seen_sum,
     parts: new Set(row.parts),
   }
+  return { build, late: row.seen_now !== build.seen }
 }
 
+/** Whether views stored late changed `build` since it read the events. */
 async function hasLateViews(
   store: EventStore,
   scope: PathsScope,
@@ -342,8 +361,8 @@ export async function pathBuild(
 ): Promise<PathBuild | undefined> {
   const cutoff = wantedCutoff(scope, now)
   const key = scopeKey(scope)
-  let build = await storedBuild(store, scope)
-  if (build && (await hasLateViews(store, scope, build))) build = undefined
+  const stored = await storedBuild(store, scope)
+  let build = stored && !stored.late ? stored.build : undefined
   if (!build) {
     build = await once(store, key, () => buildSessions(store, scope, cutoff))
     // A build joined in flight, or this one, may have missed views stored while it ran.
