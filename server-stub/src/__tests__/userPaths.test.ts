@@ -359,6 +359,21 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     await check(later)
   })
 
+  it('reads the events directly for a range reaching days the TTL may remove', async () => {
+    // TRACKPOINT_RETENTION_DAYS=2: the range's first days may lose rows at any merge, which a
+    // build would not see.
+    const wide = day(BASE + 6 * DAY)
+    const query: PathsQuery = { direction: 'from', page: '/home', depth: 4, limit: 10 }
+    const answer = await userPaths(store, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS, {
+      retentionDays: 2,
+    })
+    expect(numbers(answer)).toEqual(reference(query, from, wide, NO_FILTERS))
+    expect(await builds(from, wide)).toHaveLength(0)
+    // The same range within the retention is built.
+    await userPaths(store, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS)
+    expect(await builds(from, wide)).toHaveLength(1)
+  })
+
   it('uses no build started before an erasure', async () => {
     const erased = views.find((v) => v.session_id !== '' && v.timestamp < cutoff)!.user_id
     await eraseUser(store, erased, { requestedBy: 'test', salt: 'salt' })
