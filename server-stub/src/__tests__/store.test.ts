@@ -60,6 +60,9 @@ describe('createChdbStore', () => {
       'page_views_counted_mv',
       'page_views_daily',
       'partner_tokens',
+      'path_builds',
+      'path_counts',
+      'path_sessions',
       'schema_migrations',
     ])
     await store.migrate()
