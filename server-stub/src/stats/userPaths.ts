@@ -181,6 +181,28 @@ export interface UserPathsOptions {
 }
 
 /**
+ * The SQL parameters of a request's range and filters, and the kept build that answers it with
+ * `direction`:`depth` counted — none for a range read directly (open, or reaching days the TTL
+ * removes) or when even a new build met late views.
+ */
+async function keptBuild(
+  store: EventStore,
+  range: StatsRange,
+  filters: StatsFilters,
+  direction: PathDirection,
+  depth: number,
+  options: UserPathsOptions,
+) {
+  const scope = { ...zonedRangeParams(range), ...filters }
+  const now = options.now ?? Date.now()
+  const bounded = range.from !== undefined && range.to !== undefined
+  const build = keepsPaths(scope, bounded, now, options.retentionDays)
+    ? await pathBuild(store, scope, direction, depth, now)
+    : undefined
+  return { scope, build }
+}
+
+/**
  * The most common page sequences within sessions from or to a page (a Sankey's nodes and
  * links, and the top paths), exact. A range with both ends is answered from a kept build of its
  * sessions (stats/pathBuilds.ts; the first request of a range makes it, ~4 s over 30 days of
@@ -195,12 +217,14 @@ export async function userPaths(
   filters: StatsFilters,
   options: UserPathsOptions = {},
 ): Promise<UserPaths> {
-  const scope = { ...zonedRangeParams(range), ...filters }
-  const now = options.now ?? Date.now()
-  const bounded = range.from !== undefined && range.to !== undefined
-  const build = keepsPaths(scope, bounded, now, options.retentionDays)
-    ? await pathBuild(store, scope, query.direction, query.depth, now)
-    : undefined
+  const { scope, build } = await keptBuild(
+    store,
+    range,
+    filters,
+    query.direction,
+    query.depth,
+    options,
+  )
   const rows = build
     ? await keptPaths(store, scope, build, query)
     : await store.query<{ path: string[]; sessions: number | string }>(PATHS_SQL[query.direction], {
@@ -225,10 +249,5 @@ export async function warmUserPaths(
   filters: StatsFilters,
   options: UserPathsOptions = {},
 ): Promise<void> {
-  const scope = { ...zonedRangeParams(range), ...filters }
-  const now = options.now ?? Date.now()
-  const bounded = range.from !== undefined && range.to !== undefined
-  if (keepsPaths(scope, bounded, now, options.retentionDays)) {
-    await pathBuild(store, scope, 'from', DEFAULT_PATHS_DEPTH, now)
-  }
+  await keptBuild(store, range, filters, 'from', DEFAULT_PATHS_DEPTH, options)
 }
