@@ -56,7 +56,8 @@ test('a tab that gives up while queued for the lock is never granted it; the nex
   }
   await expect.poll(() => led(a)).toBe(1)
   const queued = () => a.evaluate(async () => (await navigator.locks.query()).pending?.length ?? 0)
-  expect(await queued()).toBe(2)
+  // B's and C's requests reach the lock manager on their own schedule: wait until both are queued.
+  await expect.poll(queued, { message: 'B and C queued behind A' }).toBe(2)
 
   await b.evaluate(() => window.election.release()) // B leaves while queued (bfcache, shutdown)
   await expect.poll(queued, { message: 'B’s request was withdrawn' }).toBe(1)
