@@ -374,6 +374,30 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     expect(await builds(from, wide)).toHaveLength(1)
   })
 
+  it('answers directly, and stops trying for a while, when a build fails', async () => {
+    // The client gives up on the build's INSERT as its request timeout would (the engine goes
+    // on and stores the sessions, which no build row ever makes usable).
+    let attempts = 0
+    const timingOut: EventStore = {
+      ...store,
+      command: (sql, params) => {
+        if (!sql.includes('INSERT INTO path_sessions')) return store.command(sql, params)
+        attempts++
+        store.command(sql, params).catch(() => undefined)
+        return Promise.reject(new Error('Timeout error.'))
+      },
+    }
+    const wide = day(BASE + 7 * DAY)
+    const query: PathsQuery = { direction: 'to', page: '/rewards', depth: 4, limit: 10 }
+    const expected = reference(query, from, wide, NO_FILTERS)
+    for (let i = 0; i < 2; i++) {
+      const answer = await userPaths(timingOut, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS)
+      expect(numbers(answer)).toEqual(expected)
+    }
+    expect(attempts).toBe(1)
+    expect(await builds(from, wide)).toHaveLength(0)
+  })
+
   it('uses no build started before an erasure', async () => {
     const erased = views.find((v) => v.session_id !== '' && v.timestamp < cutoff)!.user_id
     await eraseUser(store, erased, { requestedBy: 'test', salt: 'salt' })

@@ -39,6 +39,13 @@ export const PATHS_REFRESH_MS = 3_600_000
 export const PATHS_MAX_AGE_HOURS = 5
 
 /**
+ * After a build of a scope failed (a statement over the client's request timeout on a big
+ * ClickHouse server, a memory limit), its requests read the events directly for this long
+ * before one tries to build again.
+ */
+export const PATHS_RETRY_MS = 10 * 60_000
+
+/**
  * Rows stored up to this long before a build began might not have been visible to it yet (an
  * insert in flight); rows stored earlier certainly were.
  */
@@ -55,8 +62,8 @@ export interface PathsScope extends StatsFilters {
   tz: string
 }
 
-/** A stored build. */
-interface PathBuild {
+/** A kept build, as {@link pathBuild} returns it for {@link keptPaths}. */
+export interface PathBuild {
   id: string
   /** Views up to this time (ms) are in the build. */
   cutoff: number
@@ -191,6 +198,9 @@ GROUP BY path
 HAVING sessions != 0`
 
 const ANSWER_SQL = { from: answerSql('from'), to: answerSql('to') } as const
+
+/** When a build of each scope last failed, per store (real time, ms). */
+const failedBuilds = new WeakMap<EventStore, Map<string, number>>()
 
 /** Builds and counts in flight per store, so that concurrent requests do the work once. */
 const inFlight = new WeakMap<EventStore, Map<string, Promise<PathBuild>>>()
@@ -348,9 +358,12 @@ async function buildCounts(
 }
 
 /**
- * A usable build of `scope` with `direction`:`depth` counted, or `undefined` when even a new
- * one met late views (the caller then reads the events directly). Starts a newer build in the
+ * A usable build of `scope` with `direction`:`depth` counted, or `undefined` when the caller
+ * must read the events directly: even a new build met late views, or building failed (then
+ * for {@link PATHS_RETRY_MS} no request of the scope tries again). Starts a newer build in the
  * background when the one used has fallen {@link PATHS_REFRESH_MS} behind.
+ *
+ * @throws what the store throws when reading the stored build (the direct query would fail too).
  */
 export async function pathBuild(
   store: EventStore,
@@ -361,20 +374,31 @@ export async function pathBuild(
 ): Promise<PathBuild | undefined> {
   const cutoff = wantedCutoff(scope, now)
   const key = scopeKey(scope)
+  let failures = failedBuilds.get(store)
+  if (!failures) failedBuilds.set(store, (failures = new Map()))
   const stored = await storedBuild(store, scope)
   let build = stored && !stored.late ? stored.build : undefined
-  if (!build) {
-    build = await once(store, key, () => buildSessions(store, scope, cutoff))
-    // A build joined in flight, or this one, may have missed views stored while it ran.
-    if (await hasLateViews(store, scope, build)) return undefined
-  } else if (build.cutoff < cutoff - PATHS_REFRESH_MS) {
-    // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
-    // refresh leaves the old build in use, and the next request starts another.
-    const counted = [...build.parts].filter((part) => part !== 'sessions')
-    once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(() => undefined)
+  const failedAt = failures.get(key)
+  if (!build && failedAt !== undefined && Date.now() - failedAt < PATHS_RETRY_MS) return undefined
+  try {
+    if (!build) {
+      build = await once(store, key, () => buildSessions(store, scope, cutoff))
+      // A build joined in flight, or this one, may have missed views stored while it ran.
+      if (await hasLateViews(store, scope, build)) return undefined
+    } else if (build.cutoff < cutoff - PATHS_REFRESH_MS) {
+      // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
+      // refresh leaves the old build in use, and the next request starts another.
+      const counted = [...build.parts].filter((part) => part !== 'sessions')
+      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(() => undefined)
+    }
+    await buildCounts(store, scope, build, direction, depth)
+    failures.delete(key)
+    return build
+  } catch {
+    // The answer does not need a build: the direct query gives the same one, slower.
+    failures.set(key, Date.now())
+    return undefined
   }
-  await buildCounts(store, scope, build, direction, depth)
-  return build
 }
 
 /**

@@ -300,6 +300,15 @@ export const EVENTS_ARRIVAL_INDEXES_BUILD = `ALTER TABLE events
 MATERIALIZE INDEX received_at_minmax, MATERIALIZE INDEX stored_at_minmax`
 
 /**
+ * How the three tables of kept paths builds are stored, ordered by `orderBy`: hourly
+ * partitions that the TTL drops whole.
+ */
+const pathCacheStorage = (orderBy: string) => `PARTITION BY toStartOfHour(built_at)
+ORDER BY (${orderBy})
+TTL toDateTime(built_at) + INTERVAL 6 HOUR
+SETTINGS ttl_only_drop_parts = 1`
+
+/**
  * Kept work of `GET /api/stats/paths` (stats/pathBuilds.ts), written by the stats role and read
  * back by build id. A build is of one range, zone and filters: `path_sessions` holds each
  * session's pages (views up to the build's cutoff, an hour before it began) and a fingerprint of
@@ -322,10 +331,7 @@ export const PATH_BUILDS_DDL = `CREATE TABLE IF NOT EXISTS path_builds (
   part String,
   built_at DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = MergeTree
-PARTITION BY toStartOfHour(built_at)
-ORDER BY (from_date, to_date, tz, app_id, platform, build_id, part)
-TTL toDateTime(built_at) + INTERVAL 6 HOUR
-SETTINGS ttl_only_drop_parts = 1`
+${pathCacheStorage('from_date, to_date, tz, app_id, platform, build_id, part')}`
 
 /** See {@link PATH_BUILDS_DDL}. */
 export const PATH_SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS path_sessions (
@@ -335,10 +341,7 @@ export const PATH_SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS path_sessions (
   seen UInt64,
   built_at DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = MergeTree
-PARTITION BY toStartOfHour(built_at)
-ORDER BY (build_id, session_id)
-TTL toDateTime(built_at) + INTERVAL 6 HOUR
-SETTINGS ttl_only_drop_parts = 1`
+${pathCacheStorage('build_id, session_id')}`
 
 /** See {@link PATH_BUILDS_DDL}. */
 export const PATH_COUNTS_DDL = `CREATE TABLE IF NOT EXISTS path_counts (
@@ -350,10 +353,7 @@ export const PATH_COUNTS_DDL = `CREATE TABLE IF NOT EXISTS path_counts (
   sessions UInt64,
   built_at DateTime64(3, 'UTC') DEFAULT now64(3)
 ) ENGINE = MergeTree
-PARTITION BY toStartOfHour(built_at)
-ORDER BY (build_id, direction, depth, anchor)
-TTL toDateTime(built_at) + INTERVAL 6 HOUR
-SETTINGS ttl_only_drop_parts = 1`
+${pathCacheStorage('build_id, direction, depth, anchor')}`
 
 /** Tables that hold events or rollups of them: what a reset of the data must empty. */
 export const EVENT_TABLES = [
