@@ -291,6 +291,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           adminToken,
           timeZone: config.timeZone,
           plan,
+          logger,
           // With Kafka every collector's tallies, as stored; embedded, this process's collector.
           rejections: kafka ? storedRefusals(store) : rejectionLog && localRefusals(rejectionLog),
           consumerLag: async (): Promise<ConsumerLag> => {

@@ -6,9 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConsumerHandler } from '../consumer'
+import { createHttpServer, listenHttp } from '../http/createHttpServer'
+import { silentLogger } from '../http/logger'
 import { NO_FILTERS, type StatsFilters } from '../stats/statsFilters'
 import { eraseUser } from '../stats/eraseUser'
 import { PATHS_CUTOFF_LAG_MS } from '../stats/pathBuilds'
+import { statsRoutes } from '../stats/statsRoutes'
 import { userPaths, type PathsQuery } from '../stats/userPaths'
 import { createChdbStore } from '../store'
 import type { AcceptedEvent, EventStore } from '../types'
@@ -359,6 +362,31 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     await check(later)
   })
 
+  it('keeps the older build, and says so, when a refresh fails', async () => {
+    const failing: EventStore = {
+      ...store,
+      command: (sql, params) =>
+        sql.includes('INSERT INTO path_sessions')
+          ? Promise.reject(new Error('MEMORY_LIMIT_EXCEEDED'))
+          : store.command(sql, params),
+    }
+    const reported: unknown[] = []
+    const latest = now + 6 * PATHS_CUTOFF_LAG_MS
+    for (const query of queries) {
+      const answer = await userPaths(failing, query, { from, to, tz: 'UTC' }, NO_FILTERS, {
+        now: latest,
+        onBuildError: (error) => reported.push(error),
+      })
+      expect(numbers(answer), JSON.stringify(query)).toEqual(reference(query, from, to, NO_FILTERS))
+    }
+    for (let i = 0; i < 100 && reported.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect((reported[0] as Error).message).toBe('MEMORY_LIMIT_EXCEEDED')
+    // No new build: every answer came from the one the previous test made.
+    expect(await builds(from, to)).toHaveLength(3)
+  })
+
   it('reads the events directly for a range reaching days the TTL may remove', async () => {
     // TRACKPOINT_RETENTION_DAYS=2: the range's first days may lose rows at any merge, which a
     // build would not see.
@@ -390,12 +418,54 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     const wide = day(BASE + 7 * DAY)
     const query: PathsQuery = { direction: 'to', page: '/rewards', depth: 4, limit: 10 }
     const expected = reference(query, from, wide, NO_FILTERS)
+    const reported: unknown[] = []
+    const onBuildError = (error: unknown) => reported.push(error)
     for (let i = 0; i < 2; i++) {
-      const answer = await userPaths(timingOut, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS)
+      const range = { from, to: wide, tz: 'UTC' }
+      const answer = await userPaths(timingOut, query, range, NO_FILTERS, { onBuildError })
       expect(numbers(answer)).toEqual(expected)
     }
     expect(attempts).toBe(1)
     expect(await builds(from, wide)).toHaveLength(0)
+    // Told once, so that the server logs it.
+    expect(reported.map((error) => (error as Error).message)).toEqual(['Timeout error.'])
+  })
+
+  it('logs a failed build through the stats role, and answers 200', async () => {
+    const failing: EventStore = {
+      ...store,
+      command: (sql, params) =>
+        sql.includes('INSERT INTO path_sessions')
+          ? Promise.reject(new Error('Timeout error.'))
+          : store.command(sql, params),
+    }
+    const logged: Record<string, unknown>[] = []
+    const app = createHttpServer({ logger: silentLogger })
+    await app.register(statsRoutes, {
+      store: failing,
+      adminToken: 'a',
+      logger: { info: () => undefined, error: (entry) => logged.push(entry) },
+    })
+    const server = await listenHttp(app)
+    try {
+      // A range no earlier test built.
+      const wide = day(BASE + 8 * DAY)
+      const response = await fetch(
+        `${server.url}/api/stats/paths?start=%2Fhome&from=${from}&to=${wide}&tz=UTC`,
+        { headers: { authorization: 'Bearer a' } },
+      )
+      expect(response.status).toBe(200)
+      const query: PathsQuery = { direction: 'from', page: '/home', depth: 4, limit: 10 }
+      expect(numbers(await response.json())).toEqual(reference(query, from, wide, NO_FILTERS))
+      expect(logged).toEqual([
+        {
+          msg: 'paths build failed; answered from the events (or the older build)',
+          error: 'Timeout error.',
+        },
+      ])
+    } finally {
+      await server.close()
+    }
   })
 
   it('uses no build started before an erasure', async () => {

@@ -363,6 +363,8 @@ async function buildCounts(
  * for {@link PATHS_RETRY_MS} no request of the scope tries again). Starts a newer build in the
  * background when the one used has fallen {@link PATHS_REFRESH_MS} behind.
  *
+ * @param onBuildError - Told of a build or refresh that failed (the request is answered anyway),
+ *   so that the server can log it.
  * @throws what the store throws when reading the stored build (the direct query would fail too).
  */
 export async function pathBuild(
@@ -371,6 +373,7 @@ export async function pathBuild(
   direction: PathDirection,
   depth: number,
   now: number,
+  onBuildError: (error: unknown) => void = () => undefined,
 ): Promise<PathBuild | undefined> {
   const cutoff = wantedCutoff(scope, now)
   const key = scopeKey(scope)
@@ -389,14 +392,15 @@ export async function pathBuild(
       // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
       // refresh leaves the old build in use, and the next request starts another.
       const counted = [...build.parts].filter((part) => part !== 'sessions')
-      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(() => undefined)
+      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(onBuildError)
     }
     await buildCounts(store, scope, build, direction, depth)
     failures.delete(key)
     return build
-  } catch {
+  } catch (error) {
     // The answer does not need a build: the direct query gives the same one, slower.
     failures.set(key, Date.now())
+    onBuildError(error)
     return undefined
   }
 }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { methodNotAllowed, sendError, sendJson } from '../http/createHttpServer'
 import { HttpError } from '../http/httpError'
+import type { Logger } from '../http/logger'
 import { readRawBody } from '../http/readBody'
 import type { PlanStore } from '../plan/planStore'
 import type { EventStore } from '../types'
@@ -53,6 +54,8 @@ export interface StatsRoutesOptions {
   erasureSalt?: string
   /** `TRACKPOINT_RETENTION_DAYS`: the overview leaves out older days. @default the 3-month TTL */
   retentionDays?: number
+  /** Where failures that do not fail a request are written (a paths build). @default none */
+  logger?: Logger
 }
 
 /** The admin body: JSON within 4 KB; over it a 413 the client can read, as the collector's. */
@@ -177,6 +180,14 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
   const range = (request: FastifyRequest) => dateRange(query(request), timeZone)
   const filters = (request: FastifyRequest) => readFilters(query(request))
   const retention = options.retentionDays ? { retentionDays: options.retentionDays } : {}
+  const pathsOptions = {
+    ...retention,
+    onBuildError: (error: unknown) =>
+      options.logger?.error({
+        msg: 'paths build failed; answered from the events (or the older build)',
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  }
   // Who erased, for the audit: the role and a fingerprint of the token, never the token.
   const requestedBy = `admin_token:${createHash('sha256').update(adminToken).digest('hex').slice(0, 12)}`
 
@@ -265,7 +276,7 @@ export const statsRoutes: FastifyPluginAsync<StatsRoutesOptions> = async (app, o
           },
           range(request),
           filters(request),
-          retention,
+          pathsOptions,
         )
         sendJson(reply, 200, answer)
       },

@@ -178,6 +178,11 @@ export interface UserPathsOptions {
   now?: number
   /** `TRACKPOINT_RETENTION_DAYS`: ranges reaching days the TTL removes are read directly. */
   retentionDays?: number
+  /**
+   * Told of a kept build or background refresh that failed; the answer is exact anyway (read
+   * directly, or from the older build). The stats role logs it. @default ignored
+   */
+  onBuildError?: (error: unknown) => void
 }
 
 /**
@@ -197,7 +202,7 @@ async function keptBuild(
   const now = options.now ?? Date.now()
   const bounded = range.from !== undefined && range.to !== undefined
   const build = keepsPaths(scope, bounded, now, options.retentionDays)
-    ? await pathBuild(store, scope, direction, depth, now)
+    ? await pathBuild(store, scope, direction, depth, now, options.onBuildError)
     : undefined
   return { scope, build }
 }
