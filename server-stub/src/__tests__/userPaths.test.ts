@@ -476,4 +476,39 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
     // The erasure emptied the builds; the answer made a new one.
     expect(await builds(from, to)).toHaveLength(1)
   })
+
+  it('leaves no sessions of a build whose rows landed after an erasure emptied the tables', async () => {
+    // The race: a build began, an erasure ran to its end (events deleted, audit row, tables
+    // emptied), and only then were the build's sessions stored.
+    const erased = views.find((v) => v.session_id !== '' && v.timestamp < cutoff)!.user_id
+    const racing: EventStore = {
+      ...store,
+      command: async (sql, params) => {
+        if (sql.includes('INSERT INTO path_sessions')) {
+          await eraseUser(store, erased, { requestedBy: 'test', salt: 'salt' })
+        }
+        return store.command(sql, params)
+      },
+    }
+    views.splice(0, views.length, ...views.filter((v) => v.user_id !== erased))
+    const wide = day(BASE + 9 * DAY)
+    const query: PathsQuery = { direction: 'from', page: '/home', depth: 4, limit: 10 }
+    const reported: unknown[] = []
+    const answer = await userPaths(racing, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS, {
+      now,
+      onBuildError: (error) => reported.push(error),
+    })
+    expect(numbers(answer)).toEqual(reference(query, from, wide, NO_FILTERS))
+    // Not a failure to log: the request read the events, and the next one builds again.
+    expect(reported).toEqual([])
+    // No sessions stored but those of builds usable after the erasure (none yet).
+    const [unusable] = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM path_sessions WHERE build_id NOT IN (
+         SELECT build_id FROM path_builds WHERE part = 'sessions'
+           AND started_at > (SELECT max(erased_at) FROM erasures))`,
+    )
+    expect(Number(unusable!.n)).toBe(0)
+    await userPaths(store, query, { from, to: wide, tz: 'UTC' }, NO_FILTERS, { now })
+    expect(await builds(from, wide)).toHaveLength(1)
+  })
 })

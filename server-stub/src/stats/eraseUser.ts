@@ -145,7 +145,9 @@ export async function eraseUser(
     },
   ])
   // Kept builds of paths hold session ids with their pages. Those started before the audit row
-  // are never used; they are caches, so they are dropped whole (no mutation to wait for).
+  // are never used; they are caches, so they are dropped whole (no mutation to wait for). A
+  // build still running stores its sessions after this and deletes them itself on seeing the
+  // audit row (stats/pathBuilds.ts, dropIfErasedMeanwhile).
   for (const table of ['path_builds', 'path_sessions', 'path_counts']) {
     await store.command(`TRUNCATE TABLE ${table}`)
   }

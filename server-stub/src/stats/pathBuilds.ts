@@ -303,6 +303,37 @@ async function countPart(
   build.parts.add(part)
 }
 
+/** A build during which an erasure ran: never used, its sessions already deleted. */
+export class ErasedDuringBuild extends Error {
+  constructor() {
+    super('an erasure ran while this paths build did: it is not used')
+    this.name = 'ErasedDuringBuild'
+  }
+}
+
+/**
+ * An erasure empties the kept builds (stats/eraseUser.ts), but a build that read the events
+ * before the erasure deleted them may store its sessions after that: the erased person's
+ * session ids and pages would stay until the TTL, hours later. Such a build is never used
+ * (it started before the audit row), so its sessions are deleted here, at once. The audit row
+ * is written before the erasure empties the tables, so a build whose rows landed after that
+ * sees it here; one whose rows landed before is emptied by the erasure.
+ *
+ * @throws ErasedDuringBuild when an erasure was recorded since the build began.
+ */
+async function dropIfErasedMeanwhile(
+  store: EventStore,
+  params: { build: string; started_at: string },
+): Promise<void> {
+  const [erased] = await store.query<{ n: number | string }>(
+    `SELECT count() AS n FROM erasures WHERE erased_at >= {started_at:DateTime64(6, 'UTC')}`,
+    params,
+  )
+  if (Number(erased?.n ?? 0) === 0) return
+  await store.command(`DELETE FROM path_sessions WHERE build_id = {build:UUID}`, params)
+  throw new ErasedDuringBuild()
+}
+
 /**
  * A new build of `scope`'s sessions with views up to `cutoff`, with the `counted` parts (a
  * refresh counts what the build it replaces had, so no request waits for them). Its `sessions`
@@ -322,6 +353,7 @@ async function buildSessions(
   const id = randomUUID()
   const params = { ...scope, build: id, cutoff, started_at: started, since }
   await store.command(SESSIONS_BUILD_SQL, params)
+  await dropIfErasedMeanwhile(store, params)
   const [seen] = await store.query<{ seen: string }>(
     `SELECT toString(sum(seen)) AS seen FROM path_sessions WHERE build_id = {build:UUID}`,
     params,
@@ -392,13 +424,17 @@ export async function pathBuild(
       // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
       // refresh leaves the old build in use, and the next request starts another.
       const counted = [...build.parts].filter((part) => part !== 'sessions')
-      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(onBuildError)
+      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(
+        (error: unknown) => error instanceof ErasedDuringBuild || onBuildError(error),
+      )
     }
     await buildCounts(store, scope, build, direction, depth)
     failures.delete(key)
     return build
   } catch (error) {
-    // The answer does not need a build: the direct query gives the same one, slower.
+    // The answer does not need a build: the direct query gives the same one, slower. After an
+    // erasure the next request simply builds again.
+    if (error instanceof ErasedDuringBuild) return undefined
     failures.set(key, Date.now())
     onBuildError(error)
     return undefined
