@@ -304,7 +304,7 @@ async function countPart(
 }
 
 /** A build during which an erasure ran: never used, its sessions already deleted. */
-export class ErasedDuringBuild extends Error {
+class ErasedDuringBuild extends Error {
   constructor() {
     super('an erasure ran while this paths build did: it is not used')
     this.name = 'ErasedDuringBuild'
@@ -425,7 +425,14 @@ export async function pathBuild(
       // refresh leaves the old build in use, and the next request starts another.
       const counted = [...build.parts].filter((part) => part !== 'sessions')
       once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(
-        (error: unknown) => error instanceof ErasedDuringBuild || onBuildError(error),
+        (error: unknown) => {
+          // Nothing awaits this promise: a throwing callback must not become an unhandled rejection.
+          try {
+            if (!(error instanceof ErasedDuringBuild)) onBuildError(error)
+          } catch {
+            // The callback's own failure has nowhere to go.
+          }
+        },
       )
     }
     await buildCounts(store, scope, build, direction, depth)
