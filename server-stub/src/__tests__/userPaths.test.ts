@@ -246,6 +246,17 @@ function numbers(answer: Awaited<ReturnType<typeof userPaths>>) {
   }
 }
 
+/** The store, except that a build's sessions INSERT fails with `message`. */
+function failingSessionsInsert(message: string): EventStore {
+  return {
+    ...store,
+    command: (sql, params) =>
+      sql.includes('INSERT INTO path_sessions')
+        ? Promise.reject(new Error(message))
+        : store.command(sql, params),
+  }
+}
+
 /** The sessions builds of one range (path_builds), oldest first. */
 async function builds(from: string, to: string) {
   return store.query<{ id: string; cutoff: string }>(
@@ -363,13 +374,7 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
   })
 
   it('keeps the older build, and says so, when a refresh fails', async () => {
-    const failing: EventStore = {
-      ...store,
-      command: (sql, params) =>
-        sql.includes('INSERT INTO path_sessions')
-          ? Promise.reject(new Error('MEMORY_LIMIT_EXCEEDED'))
-          : store.command(sql, params),
-    }
+    const failing = failingSessionsInsert('MEMORY_LIMIT_EXCEEDED')
     const reported: unknown[] = []
     const latest = now + 6 * PATHS_CUTOFF_LAG_MS
     for (const query of queries) {
@@ -432,19 +437,20 @@ describe('GET /api/stats/paths from kept builds (stats/pathBuilds.ts), exact aga
   })
 
   it('logs a failed build through the stats role, and answers 200', async () => {
-    const failing: EventStore = {
-      ...store,
-      command: (sql, params) =>
-        sql.includes('INSERT INTO path_sessions')
-          ? Promise.reject(new Error('Timeout error.'))
-          : store.command(sql, params),
-    }
+    // A logger that throws too must not turn the answer into a 500.
+    const failing = failingSessionsInsert('Timeout error.')
     const logged: Record<string, unknown>[] = []
     const app = createHttpServer({ logger: silentLogger })
     await app.register(statsRoutes, {
       store: failing,
       adminToken: 'a',
-      logger: { info: () => undefined, error: (entry) => logged.push(entry) },
+      logger: {
+        info: () => undefined,
+        error: (entry) => {
+          logged.push(entry)
+          throw new Error('the log sink is gone')
+        },
+      },
     })
     const server = await listenHttp(app)
     try {

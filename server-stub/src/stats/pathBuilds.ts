@@ -415,6 +415,16 @@ export async function pathBuild(
   let build = stored && !stored.late ? stored.build : undefined
   const failedAt = failures.get(key)
   if (!build && failedAt !== undefined && Date.now() - failedAt < PATHS_RETRY_MS) return undefined
+  // Tells the caller of a real failure. A throwing callback must neither fail a request that
+  // the events still answer nor become an unhandled rejection of the background refresh.
+  const report = (error: unknown) => {
+    if (error instanceof ErasedDuringBuild) return
+    try {
+      onBuildError(error)
+    } catch {
+      // The callback's own failure has nowhere to go.
+    }
+  }
   try {
     if (!build) {
       build = await once(store, key, () => buildSessions(store, scope, cutoff))
@@ -424,16 +434,7 @@ export async function pathBuild(
       // Answers stay exact on the old build; a newer one keeps the open sessions few. A failed
       // refresh leaves the old build in use, and the next request starts another.
       const counted = [...build.parts].filter((part) => part !== 'sessions')
-      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(
-        (error: unknown) => {
-          // Nothing awaits this promise: a throwing callback must not become an unhandled rejection.
-          try {
-            if (!(error instanceof ErasedDuringBuild)) onBuildError(error)
-          } catch {
-            // The callback's own failure has nowhere to go.
-          }
-        },
-      )
+      once(store, key, () => buildSessions(store, scope, cutoff, counted)).catch(report)
     }
     await buildCounts(store, scope, build, direction, depth)
     failures.delete(key)
@@ -441,9 +442,8 @@ export async function pathBuild(
   } catch (error) {
     // The answer does not need a build: the direct query gives the same one, slower. After an
     // erasure the next request simply builds again.
-    if (error instanceof ErasedDuringBuild) return undefined
-    failures.set(key, Date.now())
-    onBuildError(error)
+    if (!(error instanceof ErasedDuringBuild)) failures.set(key, Date.now())
+    report(error)
     return undefined
   }
 }
